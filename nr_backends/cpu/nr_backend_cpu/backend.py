@@ -1,0 +1,37 @@
+"""The CPU backend: the ndarray-module base over NumPy, plus host specifics (fake devices, zero-copy host views)."""
+from __future__ import annotations
+
+import numpy as np
+
+from nr_core.devices import Device
+from nr_core.ndarray_backend import NdarrayBackend
+
+# cpu:1 is a fake second device: the same memory, a different identity, so device rules are testable without a GPU
+N_FAKE_DEVICES = 2
+
+
+class CpuBackend(NdarrayBackend):
+    name = "cpu"
+    device_kind = "cpu"
+    distribution = "nr-backend-cpu"
+    install_hint = "pip install nr-backend-cpu"
+    xp = np
+
+    def devices(self) -> list[Device]:
+        return [Device("cpu", 0)]
+
+    def accepts_device(self, device: Device) -> bool:
+        return device.kind == "cpu" and device.index < N_FAKE_DEVICES
+
+    def device_names(self):
+        import platform
+        return {Device("cpu", 0): f"{platform.processor() or platform.machine()} (NumPy {np.__version__})"}
+
+    def from_host(self, array: np.ndarray, device) -> np.ndarray:
+        return array  # host memory is device memory: no copy
+
+    def to_host(self, buf: np.ndarray) -> np.ndarray:
+        return buf
+
+    def from_dlpack(self, obj, device, copy=None):
+        return np.from_dlpack(obj, copy=copy)

@@ -1,0 +1,173 @@
+"""Manipulation functions: reshape, permute, broadcast, concat/stack, flip/roll, squeeze/expand, tile/repeat."""
+from __future__ import annotations
+
+import math
+
+from .. import dtypes as _d
+from ..dispatch import apply
+from ..optable import OPS
+from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
+from ..tensor import Tensor
+from ._checks import array, same_device
+
+
+def reshape(x, /, shape, *, copy: bool | None = None) -> Tensor:
+    array(x, "reshape")
+    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    n_unknown = sum(1 for s in shape if s == -1)
+    known = math.prod(s for s in shape if s != -1)
+    size = x.size
+    if n_unknown > 1 or any(s < -1 for s in shape):
+        raise ValueError(f"reshape: invalid target shape {shape} for an array of shape {x.shape}")
+    if n_unknown:
+        if known == 0 or size % known:
+            raise ValueError(f"reshape: cannot reshape an array of shape {x.shape} into {shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError(f"reshape: cannot reshape an array of shape {x.shape} (size {size}) into {shape}")
+    params = {"shape": shape} if copy is None else {"shape": shape, "copy": copy}
+    return apply(OPS["reshape"], (x,), params, x._dtype)
+
+
+def permute_dims(x, /, axes) -> Tensor:
+    array(x, "permute_dims")
+    axes = tuple(axes)
+    if sorted(normalize_axis(a, x.ndim, "permute_dims") for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"permute_dims: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+    axes = tuple(a % x.ndim for a in axes)
+    return apply(OPS["permute_dims"], (x,), {"axes": axes}, x._dtype)
+
+
+def matrix_transpose(x, /) -> Tensor:
+    array(x, "matrix_transpose")
+    if x.ndim < 2:
+        raise ValueError(f"matrix_transpose: needs at least 2 dimensions, got shape {x.shape}")
+    return apply(OPS["matrix_transpose"], (x,), {}, x._dtype)
+
+
+def broadcast_to(x, /, shape) -> Tensor:
+    array(x, "broadcast_to")
+    shape = tuple(shape)
+    if broadcast_shapes(x.shape, shape, op="broadcast_to") != shape:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
+    return apply(OPS["broadcast_to"], (x,), {"shape": shape}, x._dtype)
+
+
+def broadcast_arrays(*arrays) -> list[Tensor]:
+    for a in arrays:
+        array(a, "broadcast_arrays")
+    if not arrays:
+        return []
+    same_device(arrays, "broadcast_arrays")
+    shape = broadcast_shapes(*(a.shape for a in arrays), op="broadcast_arrays")
+    return [broadcast_to(a, shape) for a in arrays]
+
+
+def expand_dims(x, /, *, axis=0) -> Tensor:
+    array(x, "expand_dims")
+    axes = normalize_axes(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)), "expand_dims")
+    return apply(OPS["expand_dims"], (x,), {"axis": axes if len(axes) > 1 else axes[0]}, x._dtype)
+
+
+def squeeze(x, /, axis) -> Tensor:
+    array(x, "squeeze")
+    axes = normalize_axes(axis, x.ndim, "squeeze")
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
+    return apply(OPS["squeeze"], (x,), {"axis": axes}, x._dtype)
+
+
+def moveaxis(x, source, destination, /) -> Tensor:
+    array(x, "moveaxis")
+    src = normalize_axes(source, x.ndim, "moveaxis")
+    dst = normalize_axes(destination, x.ndim, "moveaxis")
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: source {source} and destination {destination} differ in length")
+    return apply(OPS["moveaxis"], (x,), {"source": src, "destination": dst}, x._dtype)
+
+
+def flip(x, /, *, axis=None) -> Tensor:
+    array(x, "flip")
+    return apply(OPS["flip"], (x,), {"axis": normalize_axes(axis, x.ndim, "flip")}, x._dtype)
+
+
+def roll(x, /, shift, *, axis=None) -> Tensor:
+    array(x, "roll")
+    if axis is not None:
+        axis = normalize_axes(axis, x.ndim, "roll")
+        if isinstance(shift, int):
+            shift = (shift,) * len(axis) if len(axis) > 1 else shift
+        if isinstance(shift, tuple) and len(shift) != len(axis):
+            raise ValueError(f"roll: shift {shift} and axis {axis} differ in length")
+    return apply(OPS["roll"], (x,), {"shift": shift, "axis": axis}, x._dtype)
+
+
+def _joined(arrays, op):
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError(f"{op}: needs at least one array")
+    for a in arrays:
+        array(a, op)
+    same_device(arrays, op)
+    dt = arrays[0]._dtype
+    for a in arrays[1:]:
+        dt = _d.promote_types(dt, a._dtype, op)
+    if any(a._dtype is not dt for a in arrays):
+        from .data_types import astype
+        arrays = tuple(a if a._dtype is dt else astype(a, dt) for a in arrays)
+    return arrays, dt
+
+
+def concat(arrays, /, *, axis: int | None = 0) -> Tensor:
+    arrays, dt = _joined(arrays, "concat")
+    if axis is None:
+        arrays = tuple(reshape(a, (-1,)) for a in arrays)
+        axis = 0
+    else:
+        nd = arrays[0].ndim
+        if nd == 0:
+            raise ValueError("concat: zero-dimensional arrays cannot be concatenated")
+        axis = normalize_axis(axis, nd, "concat")
+        ref = arrays[0].shape
+        for a in arrays[1:]:
+            if a.ndim != nd or any(s != r for i, (s, r) in enumerate(zip(a.shape, ref)) if i != axis):
+                shapes = ", ".join(str(b.shape) for b in arrays)
+                raise ValueError(f"concat: shapes {shapes} differ off axis {axis}")
+    return apply(OPS["concat"], arrays, {"axis": axis}, dt)
+
+
+def stack(arrays, /, *, axis: int = 0) -> Tensor:
+    arrays, dt = _joined(arrays, "stack")
+    ref = arrays[0].shape
+    for a in arrays[1:]:
+        if a.shape != ref:
+            raise ValueError(f"stack: all arrays must have one shape, got {', '.join(str(b.shape) for b in arrays)}")
+    axis = normalize_axis(axis, len(ref) + 1, "stack")
+    return apply(OPS["stack"], arrays, {"axis": axis}, dt)
+
+
+def unstack(x, /, *, axis: int = 0) -> tuple[Tensor, ...]:
+    array(x, "unstack")
+    axis = normalize_axis(axis, x.ndim, "unstack")
+    lead = (slice(None),) * axis
+    return tuple(x[lead + (i,)] for i in range(x.shape[axis]))
+
+
+def tile(x, /, repetitions) -> Tensor:
+    array(x, "tile")
+    reps = tuple(repetitions)
+    if any(not isinstance(r, int) or r < 0 for r in reps):
+        raise ValueError(f"tile: repetitions must be non-negative ints, got {reps}")
+    return apply(OPS["tile"], (x,), {"repetitions": reps}, x._dtype)
+
+
+def repeat(x, repeats, /, *, axis: int | None = None) -> Tensor:
+    array(x, "repeat")
+    if axis is not None:
+        axis = normalize_axis(axis, x.ndim, "repeat")
+    if isinstance(repeats, Tensor):
+        if repeats._dtype.kind not in ("int", "uint"):
+            raise TypeError(f"repeat: repeats must be integers, got dtype {repeats._dtype.name}")
+        repeats = repeats._backend.to_host(repeats._data)
+    return apply(OPS["repeat"], (x,), {"repeats": repeats, "axis": axis}, x._dtype)

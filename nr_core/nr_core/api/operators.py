@@ -1,0 +1,62 @@
+"""Binds the standard's array operators to Tensor, from the same functions as the namespace."""
+from __future__ import annotations
+
+from ..tensor import Tensor
+from . import elementwise as ew
+from .linalg_main import matmul
+
+_SCALARS = (bool, int, float, complex)
+
+
+def _reflected(fn):
+    def method(self, other, /):
+        return fn(other, self)
+    method.__name__ = f"__r{fn.__name__}__"
+    return method
+
+
+def _comparison(fn):
+    def method(self, other, /):
+        if not isinstance(other, Tensor) and type(other) not in _SCALARS:
+            return NotImplemented
+        return fn(self, other)
+    return method
+
+
+def _inplace(fn):
+    def method(self, other, /):
+        result = fn(self, other)
+        if result._dtype is not self._dtype:
+            from .data_types import astype, can_cast
+            if not (can_cast(result._dtype, self._dtype) or result._dtype.kind == self._dtype.kind):
+                raise TypeError(f"{fn.__name__} (in place): result dtype {result._dtype.name} cannot be stored in "
+                                f"an array of dtype {self._dtype.name}")
+            result = astype(result, self._dtype)
+        if result.shape != self.shape:
+            raise ValueError(f"{fn.__name__} (in place): result shape {result.shape} does not match the array's "
+                             f"shape {self.shape}")
+        self[...] = result
+        return self
+    return method
+
+
+_BINARY = {
+    "add": ew.add, "sub": ew.subtract, "mul": ew.multiply, "truediv": ew.divide, "floordiv": ew.floor_divide,
+    "mod": ew.remainder, "pow": ew.pow, "matmul": matmul, "and": ew.bitwise_and, "or": ew.bitwise_or,
+    "xor": ew.bitwise_xor, "lshift": ew.bitwise_left_shift, "rshift": ew.bitwise_right_shift,
+}
+
+for _name, _fn in _BINARY.items():
+    setattr(Tensor, f"__{_name}__", _fn)
+    setattr(Tensor, f"__r{_name}__", _reflected(_fn))
+    setattr(Tensor, f"__i{_name}__", _inplace(_fn))
+
+for _name, _fn in {"lt": ew.less, "le": ew.less_equal, "gt": ew.greater, "ge": ew.greater_equal,
+                   "eq": ew.equal, "ne": ew.not_equal}.items():
+    setattr(Tensor, f"__{_name}__", _comparison(_fn))
+
+Tensor.__neg__ = ew.negative
+Tensor.__pos__ = ew.positive
+Tensor.__abs__ = ew.abs
+Tensor.__invert__ = ew.bitwise_invert
+Tensor.__array_ufunc__ = None  # numpy defers to our reflected operators instead of converting us

@@ -1,0 +1,94 @@
+"""Searching: argmax/argmin, count_nonzero, nonzero, searchsorted, where."""
+from __future__ import annotations
+
+from .. import dtypes as _d
+from ..dispatch import apply, bad_dtype, device_mismatch
+from ..optable import OPS
+from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
+from ..tensor import Tensor
+from ._checks import array
+
+
+def _arg(name, x, axis, keepdims):
+    op = OPS[name]
+    array(x, name)
+    if x._dtype not in op.accepts:
+        raise bad_dtype(op, x._dtype)
+    if x.size == 0:
+        raise ValueError(f"{name}: attempt to get {name} of an empty array of shape {x.shape}")
+    if axis is not None:
+        axis = normalize_axis(axis, x.ndim, name)
+    return apply(op, (x,), {"axis": axis, "keepdims": bool(keepdims)}, _d.int64)
+
+
+def argmax(x, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    return _arg("argmax", x, axis, keepdims)
+
+
+def argmin(x, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    return _arg("argmin", x, axis, keepdims)
+
+
+def count_nonzero(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
+    array(x, "count_nonzero")
+    axes = normalize_axes(axis, x.ndim, "count_nonzero")
+    return apply(OPS["count_nonzero"], (x,), {"axis": axes, "keepdims": bool(keepdims)}, _d.int64)
+
+
+def nonzero(x, /) -> tuple[Tensor, ...]:
+    array(x, "nonzero")
+    if x.ndim == 0:
+        raise ValueError("nonzero: not defined for zero-dimensional arrays")
+    if not x._backend.capabilities.data_dependent_shapes:
+        raise TypeError(f"nonzero: device {x._device} does not support data-dependent output shapes")
+    return apply(OPS["nonzero"], (x,), {}, _d.int64)
+
+
+def searchsorted(x1, x2, /, *, side: str = "left", sorter=None) -> Tensor:
+    op = OPS["searchsorted"]
+    array(x1, "searchsorted")
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if isinstance(x2, (int, float)):
+        from .creation import asarray
+        x2 = asarray(x2, dtype=x1._dtype, device=x1._device)
+    array(x2, "searchsorted")
+    if x1.ndim != 1:
+        raise ValueError(f"searchsorted: x1 must be 1-D, got shape {x1.shape}")
+    if x2._device is not x1._device:
+        raise device_mismatch("searchsorted", x1, x2)
+    for a in (x1, x2):
+        if a._dtype not in op.accepts:
+            raise bad_dtype(op, a._dtype)
+    dt = _d.promote_types(x1._dtype, x2._dtype, "searchsorted")
+    from .data_types import astype
+    x1 = x1 if x1._dtype is dt else astype(x1, dt)
+    x2 = x2 if x2._dtype is dt else astype(x2, dt)
+    inputs = (x1, x2)
+    params = {"side": side}
+    if sorter is not None:
+        array(sorter, "searchsorted")
+        x1 = x1[sorter]
+        inputs = (x1, x2)
+    return apply(op, inputs, params, _d.int64)
+
+
+def where(condition, x1, x2, /) -> Tensor:
+    """Elements of ``x1`` where ``condition`` is true, else of ``x2`` (either may be a Python scalar)."""
+    array(condition, "where")
+    if condition._dtype is not _d.bool:
+        raise TypeError(f"where: condition must be a bool array, got dtype {condition._dtype.name}")
+    arrays = [a for a in (x1, x2) if isinstance(a, Tensor)]
+    if not arrays:
+        raise TypeError("where: at least one of x1 and x2 must be an nr array")
+    for a in arrays:
+        if a._device is not condition._device:
+            raise device_mismatch("where", condition, *arrays)
+    from .data_types import result_type
+    dt = result_type(*(a for a in (x1, x2)))
+    from .creation import asarray
+    from .data_types import astype
+    x1 = astype(x1, dt, copy=False) if isinstance(x1, Tensor) else asarray(x1, dtype=dt, device=condition._device)
+    x2 = astype(x2, dt, copy=False) if isinstance(x2, Tensor) else asarray(x2, dtype=dt, device=condition._device)
+    broadcast_shapes(condition.shape, x1.shape, x2.shape, op="where")
+    return apply(OPS["where"], (condition, x1, x2), {}, dt)

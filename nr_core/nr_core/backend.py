@@ -1,0 +1,100 @@
+"""The contract every backend fulfils: probe, devices, kernels, host and DLPack transfer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import dtypes as _d
+from .devices import Device
+
+
+@dataclass
+class Capabilities:
+    """What a backend can do; the test kit and the frontend skip or refuse by these, never by backend name."""
+
+    dtypes: frozenset = frozenset(_d.ALL_DTYPES)
+    data_dependent_shapes: bool = True  # nonzero, unique_*, boolean-mask indexing
+    dlpack: bool = True
+
+    @property
+    def float64(self) -> bool:
+        return _d.float64 in self.dtypes
+
+
+class Backend:
+    """Base class of a backend. Subclasses set the class attributes and fill ``kernels``.
+
+    ``kernels`` maps op-table names to callables on native buffers (see ``nr_core.optable`` for the
+    calling convention). Ops missing from it run through the frontend's decompositions.
+    """
+
+    name: str = ""
+    device_kind: str = ""
+    distribution: str = ""
+    install_hint: str = ""
+    capabilities: Capabilities = Capabilities()
+
+    def __init__(self) -> None:
+        self.kernels: dict[str, Callable[..., Any]] = {}
+
+    # -- availability -----------------------------------------------------------------------
+    def probe(self) -> tuple[bool, str]:
+        """(available, reason). Import heavy runtimes (cupy, pyopencl) here, never at module import."""
+        return True, "ok"
+
+    def devices(self) -> list[Device]:
+        """Devices this backend serves, in index order."""
+        return [Device(self.device_kind, 0)]
+
+    def device_names(self) -> dict[Device, str]:
+        """Human-readable names for ``nr backends`` (platform and model)."""
+        return {d: "" for d in self.devices()}
+
+    def accepts_device(self, device: Device) -> bool:
+        return device in self.devices()
+
+    def supports_dtype(self, dtype: _d.DType, device: Device | None = None) -> bool:
+        return dtype in self.capabilities.dtypes
+
+    # -- transfer ---------------------------------------------------------------------------
+    def from_host(self, array: np.ndarray, device: Device) -> Any:
+        """A native buffer on ``device`` holding a copy of (or, on the host, possibly a view of) ``array``."""
+        raise NotImplementedError(f"backend {self.name!r} must implement from_host")
+
+    def to_host(self, buf: Any) -> np.ndarray:
+        """A numpy array with the buffer's contents (a copy for device memory)."""
+        raise NotImplementedError(f"backend {self.name!r} must implement to_host")
+
+    def shape(self, buf: Any) -> tuple[int, ...]:
+        return buf.shape
+
+    def dlpack(self, buf: Any, **kwargs) -> Any:
+        """The buffer's ``__dlpack__`` capsule."""
+        return buf.__dlpack__(**kwargs)
+
+    def dlpack_device(self, buf: Any) -> tuple[int, int]:
+        return buf.__dlpack_device__()
+
+    def from_dlpack(self, obj: Any, device: Device, copy: bool | None = None) -> Any:
+        """Import a DLPack producer as a native buffer on ``device``."""
+        return self.from_host(np.from_dlpack(obj, copy=copy), device)
+
+    # -- random state -----------------------------------------------------------------------
+    def seed(self, seed: int) -> None:
+        """Reseed device-side generators, if the backend has any (``nr.random.seed`` calls it)."""
+
+
+@dataclass
+class BackendStatus:
+    """What discovery learned about one installed backend or plugin (for ``nr backends``)."""
+
+    name: str
+    distribution: str = ""
+    version: str = ""
+    backend: Backend | None = None
+    available: bool = False
+    reason: str = ""
+    install_hint: str = ""
+    devices: list = field(default_factory=list)

@@ -1,0 +1,319 @@
+"""A backend over any NumPy-like module ``xp`` (numpy, cupy, …): the shared base of the CPU and CUDA backends.
+
+A subclass sets ``xp`` and the device facts; everything else comes from here. Kernels follow the
+calling convention of ``nr_core.optable``: native buffers in, native buffers out, nr DTypes in params.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from . import optable
+from .backend import Backend
+
+# standard name -> classic numpy name, for modules that predate the 2024.12 spellings
+_CLASSIC = {
+    "acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh", "atan": "arctan",
+    "atanh": "arctanh", "atan2": "arctan2", "bitwise_invert": "invert", "bitwise_left_shift": "left_shift",
+    "bitwise_right_shift": "right_shift", "pow": "power", "concat": "concatenate", "permute_dims": "transpose",
+}
+# elementwise ops whose kernel is simply the module's function of that name
+_DIRECT = [op.name for op in optable.OPS.values() if op.kind == "elementwise" and op.name not in
+           ("where", "clip", "sigmoid", "relu", "round", "square")] + ["where", "matmul", "broadcast_to", "flip",
+                                                                       "tril", "triu"]
+
+
+def _np_dtype(dt):
+    return None if dt is None else dt.numpy
+
+
+class NdarrayBackend(Backend):
+    """Kernels for a NumPy-compatible array module. Subclasses set ``xp`` (or pass it) and device facts."""
+
+    xp: ModuleType = np
+
+    def __init__(self, xp: ModuleType | None = None) -> None:
+        super().__init__()
+        if xp is not None:
+            self.xp = xp
+        self.kernels.update(self.make_kernels())
+
+    # -- kernel table -------------------------------------------------------------------------
+    def _fn(self, name: str):
+        xp = self.xp
+        fn = getattr(xp, name, None)
+        if fn is None and name in _CLASSIC:
+            fn = getattr(xp, _CLASSIC[name], None)
+        return fn
+
+    def make_kernels(self) -> dict[str, Any]:
+        k: dict[str, Any] = {}
+        for name in _DIRECT:
+            fn = self._fn(name)
+            if fn is not None:
+                k[name] = fn
+        for name in dir(self):
+            if name.startswith("k_"):
+                k[name[2:]] = getattr(self, name)
+        return k
+
+    # -- elementwise with a twist ------------------------------------------------------------
+    def k_sigmoid(self, x):
+        # 0.5*tanh(x/2)+0.5 is exact at the tails where 1/(1+exp(-x)) overflows
+        xp = self.xp
+        out = xp.multiply(x, 0.5)
+        xp.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+        return out
+
+    def k_relu(self, x):
+        return self.xp.maximum(x, 0)
+
+    def k_square(self, x):
+        return self.xp.multiply(x, x)
+
+    def k_round(self, x):
+        return self.xp.round(x)
+
+    def k_clip(self, x, min=None, max=None):
+        xp = self.xp
+        out = x
+        if min is not None:
+            out = xp.maximum(out, min)
+        if max is not None:
+            out = xp.minimum(out, max)
+        return out.copy() if out is x else out
+
+    def k_astype(self, x, dtype, copy=True):
+        return x.astype(dtype.numpy, copy=copy)
+
+    # -- reductions -----------------------------------------------------------------------------
+    def k_sum(self, x, axis=None, keepdims=False, dtype=None):
+        return self.xp.sum(x, axis=axis, keepdims=keepdims, dtype=_np_dtype(dtype))
+
+    def k_prod(self, x, axis=None, keepdims=False, dtype=None):
+        return self.xp.prod(x, axis=axis, keepdims=keepdims, dtype=_np_dtype(dtype))
+
+    def k_max(self, x, axis=None, keepdims=False):
+        return self.xp.max(x, axis=axis, keepdims=keepdims)
+
+    def k_min(self, x, axis=None, keepdims=False):
+        return self.xp.min(x, axis=axis, keepdims=keepdims)
+
+    def k_mean(self, x, axis=None, keepdims=False):
+        return self.xp.mean(x, axis=axis, keepdims=keepdims)
+
+    def k_var(self, x, axis=None, keepdims=False, correction=0.0):
+        return self.xp.var(x, axis=axis, keepdims=keepdims, ddof=correction)
+
+    def k_std(self, x, axis=None, keepdims=False, correction=0.0):
+        return self.xp.std(x, axis=axis, keepdims=keepdims, ddof=correction)
+
+    def k_all(self, x, axis=None, keepdims=False):
+        return self.xp.all(x, axis=axis, keepdims=keepdims)
+
+    def k_any(self, x, axis=None, keepdims=False):
+        return self.xp.any(x, axis=axis, keepdims=keepdims)
+
+    def k_argmax(self, x, axis=None, keepdims=False):
+        return self.xp.argmax(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
+
+    def k_argmin(self, x, axis=None, keepdims=False):
+        return self.xp.argmin(x, axis=axis, keepdims=keepdims).astype(np.int64, copy=False)
+
+    def k_count_nonzero(self, x, axis=None, keepdims=False):
+        return self.xp.asarray(self.xp.count_nonzero(x, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+    def k_logsumexp(self, x, axis=None, keepdims=False):
+        xp = self.xp
+        m = xp.max(x, axis=axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+        return out if keepdims else (xp.squeeze(out, axis=axis) if axis is not None else out.reshape(()))
+
+    def _scan(self, fn, x, axis, include_initial, dtype, initial):
+        xp = self.xp
+        out = fn(x, axis=axis, dtype=_np_dtype(dtype))
+        if include_initial:
+            shape = list(out.shape)
+            shape[axis] = 1
+            out = xp.concatenate([xp.full(shape, initial, dtype=out.dtype), out], axis=axis)
+        return out
+
+    def k_cumulative_sum(self, x, axis=0, include_initial=False, dtype=None):
+        return self._scan(self.xp.cumsum, x, axis, include_initial, dtype, 0)
+
+    def k_cumulative_prod(self, x, axis=0, include_initial=False, dtype=None):
+        return self._scan(self.xp.cumprod, x, axis, include_initial, dtype, 1)
+
+    def k_diff(self, x, axis=-1, n=1):
+        return self.xp.diff(x, n=n, axis=axis)
+
+    # -- linear algebra -------------------------------------------------------------------------
+    def k_tensordot(self, x1, x2, axes=2):
+        return self.xp.tensordot(x1, x2, axes=axes)
+
+    def k_vecdot(self, x1, x2, axis=-1):
+        xp = self.xp
+        return xp.sum(xp.conj(x1) * x2, axis=axis)
+
+    # -- shape ----------------------------------------------------------------------------------
+    def k_reshape(self, x, shape, copy=None):
+        if copy:
+            return self.xp.reshape(x, shape).copy()
+        if copy is False:
+            out = x.view()
+            try:
+                out.shape = shape
+            except AttributeError:
+                raise ValueError(f"reshape: cannot reshape {x.shape} to {shape} without copying (copy=False)") from None
+            return out
+        return self.xp.reshape(x, shape)
+
+    def k_permute_dims(self, x, axes):
+        return self.xp.transpose(x, axes)
+
+    def k_expand_dims(self, x, axis):
+        return self.xp.expand_dims(x, axis)
+
+    def k_squeeze(self, x, axis):
+        return self.xp.squeeze(x, axis=axis)
+
+    def k_matrix_transpose(self, x):
+        return self.xp.swapaxes(x, -1, -2)
+
+    def k_moveaxis(self, x, source, destination):
+        return self.xp.moveaxis(x, source, destination)
+
+    def k_roll(self, x, shift, axis=None):
+        return self.xp.roll(x, shift, axis=axis)
+
+    def k_concat(self, *xs, axis=0):
+        return self.xp.concatenate(xs, axis=axis)
+
+    def k_stack(self, *xs, axis=0):
+        return self.xp.stack(xs, axis=axis)
+
+    def k_tile(self, x, repetitions):
+        return self.xp.tile(x, repetitions)
+
+    def k_repeat(self, x, repeats, axis=None):
+        return self.xp.repeat(x, repeats, axis=axis)
+
+    # -- indexing -------------------------------------------------------------------------------
+    def k_getitem(self, x, key):
+        return x[key]
+
+    def k_setitem(self, x, value, key):
+        x[key] = value
+        return x
+
+    def k_take(self, x, indices, axis=None):
+        return self.xp.take(x, indices, axis=axis)
+
+    def k_take_along_axis(self, x, indices, axis=-1):
+        return self.xp.take_along_axis(x, indices, axis=axis)
+
+    def k_index_add(self, x, values, key):
+        out = x.copy()
+        self._add_at(out, key, values)
+        return out
+
+    def _add_at(self, out, key, values):
+        self.xp.add.at(out, key, values)
+
+    def k_nonzero(self, x):
+        return tuple(i.astype(np.int64, copy=False) for i in self.xp.nonzero(x))
+
+    def k_searchsorted(self, x1, x2, side="left", sorter=None):
+        return self.xp.searchsorted(x1, x2, side=side, sorter=sorter).astype(np.int64, copy=False)
+
+    # -- sorting and sets -----------------------------------------------------------------------
+    def k_argsort(self, x, axis=-1, descending=False, stable=True):
+        xp = self.xp
+        if not descending:
+            return xp.argsort(x, axis=axis, kind="stable").astype(np.int64, copy=False)
+        # stable descending: sort the reversed array ascending, reverse back, map indices
+        n = x.shape[axis]
+        idx = xp.flip(xp.argsort(xp.flip(x, axis=axis), axis=axis, kind="stable"), axis=axis)
+        return (n - 1 - idx).astype(np.int64, copy=False)
+
+    def k_sort(self, x, axis=-1, descending=False, stable=True):
+        if not descending:
+            return self.xp.sort(x, axis=axis, kind="stable")
+        return self.xp.take_along_axis(x, self.k_argsort(x, axis, True, stable), axis=axis)
+
+    def _unique(self, x, **flags):
+        xp = self.xp
+        flat = x.reshape(-1)
+        return xp.unique(flat, **flags, equal_nan=False) if "equal_nan" in _unique_params(xp) else \
+            xp.unique(flat, **flags)
+
+    def k_unique_values(self, x):
+        return self._unique(x)
+
+    def k_unique_counts(self, x):
+        v, c = self._unique(x, return_counts=True)
+        return v, c.astype(np.int64, copy=False)
+
+    def k_unique_inverse(self, x):
+        v, inv = self._unique(x, return_inverse=True)
+        return v, inv.reshape(x.shape).astype(np.int64, copy=False)
+
+    def k_unique_all(self, x):
+        v, idx, inv, c = self._unique(x, return_index=True, return_inverse=True, return_counts=True)
+        return (v, idx.astype(np.int64, copy=False), inv.reshape(x.shape).astype(np.int64, copy=False),
+                c.astype(np.int64, copy=False))
+
+    # -- creation -------------------------------------------------------------------------------
+    def k_arange(self, start, stop, step, dtype, device):
+        return self.xp.arange(start, stop, step, dtype=dtype.numpy)
+
+    def k_full(self, shape, fill_value, dtype, device):
+        return self.xp.full(shape, fill_value, dtype=dtype.numpy)
+
+    def k_zeros(self, shape, dtype, device):
+        return self.xp.zeros(shape, dtype=dtype.numpy)
+
+    def k_ones(self, shape, dtype, device):
+        return self.xp.ones(shape, dtype=dtype.numpy)
+
+    def k_empty(self, shape, dtype, device):
+        return self.xp.empty(shape, dtype=dtype.numpy)
+
+    def k_eye(self, n_rows, n_cols, k, dtype, device):
+        return self.xp.eye(n_rows, n_cols, k=k, dtype=dtype.numpy)
+
+    def k_linspace(self, start, stop, num, endpoint, dtype, device):
+        return self.xp.linspace(start, stop, num, endpoint=endpoint, dtype=dtype.numpy)
+
+    def k_tril(self, x, k=0):
+        return self.xp.tril(x, k=k)
+
+    def k_triu(self, x, k=0):
+        return self.xp.triu(x, k=k)
+
+    # -- transfer -------------------------------------------------------------------------------
+    def from_host(self, array: np.ndarray, device) -> Any:
+        return self.xp.asarray(array)
+
+    def to_host(self, buf) -> np.ndarray:
+        return np.asarray(buf)
+
+
+_UNIQUE_PARAMS: dict = {}
+
+
+def _unique_params(xp) -> frozenset:
+    got = _UNIQUE_PARAMS.get(xp.__name__)
+    if got is None:
+        import inspect
+        try:
+            got = frozenset(inspect.signature(xp.unique).parameters)
+        except (TypeError, ValueError):
+            got = frozenset()
+        _UNIQUE_PARAMS[xp.__name__] = got
+    return got

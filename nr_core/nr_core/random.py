@@ -1,0 +1,90 @@
+"""Random numbers (not in the standard): one seeded host generator, shared by every device.
+
+Draws happen on the host unless a backend registers its own ``random_*`` kernels, so a seed gives the
+same numbers on every device.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes as _d
+from .dispatch import DECOMPOSITIONS
+from .plugins import REGISTRY
+
+_rng = np.random.default_rng()
+
+
+def seed(n: int) -> None:
+    """Seed the global generator (host draws, samplers, shuffling) and every loaded backend's generator."""
+    global _rng
+    _rng = np.random.default_rng(n)
+    for status in REGISTRY.statuses.values():
+        if status.backend is not None and status.available:
+            status.backend.seed(n)
+
+
+def host_generator() -> np.random.Generator:
+    """The global host generator (``nr_data`` samplers draw from it when no generator is given)."""
+    return _rng
+
+
+def _shape(shape):
+    return (shape,) if isinstance(shape, int) else tuple(shape)
+
+
+def _draw(op_name, shape, dtype, device, requires_grad, **params):
+    from .api.creation import _creation
+    return _creation(op_name, shape, dtype, device, _d.default_float if op_name != "random_integers" else _d.int64,
+                     requires_grad, **params)
+
+
+def normal(shape, mean=0.0, std=1.0, *, dtype=None, device=None, requires_grad: bool = False):
+    if std < 0:
+        raise ValueError(f"random.normal: std must be non-negative, got {std}")
+    return _draw("random_normal", _shape(shape), dtype, device, requires_grad, mean=mean, std=std)
+
+
+def uniform(shape, low=0.0, high=1.0, *, dtype=None, device=None, requires_grad: bool = False):
+    if not low <= high:
+        raise ValueError(f"random.uniform: low must be <= high, got {low} and {high}")
+    return _draw("random_uniform", _shape(shape), dtype, device, requires_grad, low=low, high=high)
+
+
+def randint(low: int, high: int, shape, *, dtype=None, device=None):
+    if high <= low:
+        raise ValueError(f"random.randint: high ({high}) must be greater than low ({low})")
+    return _draw("random_integers", _shape(shape), dtype or _d.int64, device, False, low=low, high=high)
+
+
+def permutation(n: int, *, device=None):
+    from .api.creation import asarray
+    return asarray(_rng.permutation(n).astype(np.int64), device=device)
+
+
+def _host(fn):
+    def decomposition(*, dtype, device, shape, **params):
+        from .api.creation import asarray
+        return asarray(np.asarray(fn(shape=shape, dtype=dtype, **params)).astype(dtype.numpy, copy=False),
+                       device=device)
+    return decomposition
+
+
+def _normal(shape, dtype, mean, std):
+    if dtype is _d.float32:
+        return _rng.standard_normal(shape, dtype=np.float32) * np.float32(std) + np.float32(mean)
+    return _rng.normal(mean, std, shape)
+
+
+def _uniform(shape, dtype, low, high):
+    if dtype is _d.float32:
+        return _rng.random(shape, dtype=np.float32) * np.float32(high - low) + np.float32(low)
+    return _rng.uniform(low, high, shape)
+
+
+def _integers(shape, dtype, low, high):
+    return _rng.integers(low, high, shape)
+
+
+DECOMPOSITIONS["random_normal"] = _host(_normal)
+DECOMPOSITIONS["random_uniform"] = _host(_uniform)
+DECOMPOSITIONS["random_integers"] = _host(_integers)

@@ -1,0 +1,366 @@
+"""The array object: metadata (dtype, device, autograd fields) around a backend-owned buffer.
+
+Operators are bound from the op table in ``nr_core.api.operators``; the torch-style methods here are
+thin calls into the namespace (``_ns``, bound when ``nr_core`` finishes importing).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_ns: Any = None  # the nr_core module, set by nr_core/__init__.py
+
+
+class Tensor:
+    """An nr array. Create one with ``nr.asarray`` or another creation function, not ``Tensor(...)``."""
+
+    __slots__ = ("_data", "_backend", "_device", "_dtype", "_requires_grad", "_grad", "_grad_fn",
+                 "_version", "_hooks", "__weakref__")
+    __array_priority__ = 100  # numpy defers to our reflected operators
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("nr arrays are made by creation functions such as nr.asarray(...), not Tensor(...)")
+
+    # ---- standard attributes --------------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._data.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for s in self._data.shape:
+            n *= s
+        return n
+
+    @property
+    def T(self):
+        if self.ndim != 2:
+            raise ValueError(f"T: defined for 2-D arrays only, got shape {self.shape}; use .mT or permute_dims")
+        return _ns.permute_dims(self, (1, 0))
+
+    @property
+    def mT(self):
+        return _ns.matrix_transpose(self)
+
+    def __array_namespace__(self, /, *, api_version: str | None = None):
+        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12"):
+            raise ValueError(f"__array_namespace__: unsupported api_version {api_version!r}")
+        return _ns
+
+    def to_device(self, device, /, *, stream=None):
+        """Copy to ``device`` (a no-op returning self when already there), like the standard's ``to_device``."""
+        return _ns.api.transfer.to_device(self, device, stream=stream)
+
+    def to(self, target, /):
+        """PyTorch-style: ``x.to("cuda")`` moves, ``x.to(nr.float64)`` casts."""
+        if isinstance(target, _ns.DType):
+            return _ns.astype(self, target)
+        return self.to_device(target)
+
+    # ---- Python conversions ---------------------------------------------------------------
+    def _scalar(self, kind: str):
+        if self.size != 1 or self.ndim != 0 and kind != "item":
+            if self.size != 1:
+                raise ValueError(f"{kind}: only an array with one element can be converted to a Python scalar, "
+                                 f"got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def item(self):
+        return self._scalar("item")
+
+    def __bool__(self) -> bool:
+        return bool(self._scalar("__bool__"))
+
+    def __int__(self) -> int:
+        if self._dtype.kind == "complex":
+            raise TypeError("__int__: cannot convert a complex array to int")
+        v = self._scalar("__int__")
+        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            raise (ValueError if v != v else OverflowError)(f"__int__: cannot convert {v} to int")
+        return int(v)
+
+    def __float__(self) -> float:
+        if self._dtype.kind == "complex":
+            raise TypeError("__float__: cannot convert a complex array to float; use real() or abs()")
+        return float(self._scalar("__float__"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("__complex__"))
+
+    def __index__(self) -> int:
+        if self._dtype.kind not in ("int", "uint"):
+            raise TypeError(f"__index__: only integer arrays can be used as an index, got {self._dtype.name}")
+        return int(self._scalar("__index__"))
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d array")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def numpy(self) -> np.ndarray:
+        """A host NumPy copy (always a copy, never shared with the array)."""
+        if self._requires_grad:
+            raise RuntimeError("numpy(): the array requires grad; call .detach().numpy()")
+        out = self._backend.to_host(self._data)
+        return np.array(out, copy=True)
+
+    def tolist(self):
+        return self._backend.to_host(self._data).tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if self._device.kind != "cpu":
+            raise TypeError(f"__array__: the array is on {self._device}; move it with .to_device('cpu') or use "
+                            ".numpy()")
+        out = self._backend.to_host(self._data)
+        if dtype is not None:
+            out = out.astype(dtype, copy=False)
+        return np.array(out, copy=True) if copy else out
+
+    def __dlpack__(self, /, *, stream=None, max_version=None, dl_device=None, copy=None):
+        return _ns.api.transfer.dlpack(self, stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self, /):
+        return self._backend.dlpack_device(self._data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._backend.to_host(self._data), separator=", ", prefix="nr.asarray(")
+        extra = f", dtype={self._dtype.name}" if self._dtype.name not in ("float32", "int64", "bool") else ""
+        if self._device.kind != "cpu" or self._device.index:
+            extra += f", device='{self._device}'"
+        if self._grad_fn is not None:
+            extra += f", grad_fn=<{type(self._grad_fn).__name__}>"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        return f"nr.asarray({body}{extra})"
+
+    __str__ = __repr__
+    __hash__ = object.__hash__
+
+    # ---- indexing ------------------------------------------------------------------------
+    def __getitem__(self, key, /):
+        return _ns.api.indexing.getitem(self, key)
+
+    def __setitem__(self, key, value, /):
+        _ns.api.indexing.setitem(self, key, value)
+
+    # ---- autograd metadata (the engine is nr_autograd's) -------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        if requires_grad:
+            if self._dtype.kind not in ("float", "complex"):
+                raise TypeError(f"requires_grad: only floating and complex arrays can require gradients, "
+                                f"got dtype {self._dtype.name}")
+            _ns.dispatch_engine("requires_grad=True")
+        elif self._grad_fn is not None:
+            raise RuntimeError("requires_grad_(False): only leaf arrays can stop requiring grad; use .detach()")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad must be an nr array or None, got {type(value).__name__}")
+            if value.shape != self.shape or value._device is not self._device:
+                raise ValueError(f"grad: assigned shape {value.shape} on {value.device} does not match the array's "
+                                 f"shape {self.shape} on {self.device}")
+        self._grad = value
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    def detach(self):
+        """The same data, cut from the graph (shares memory and version counter)."""
+        from .dispatch import wrap
+        out = wrap(self._data, self._backend, self._device, self._dtype)
+        if self._version is None:
+            self._version = [0]
+        out._version = self._version
+        return out
+
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+        _ns.dispatch_engine("backward()").backward(self, gradient, retain_graph=retain_graph,
+                                                   create_graph=create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this array's gradient is computed; it may return a replacement."""
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: the array does not require grad")
+        return _ns.dispatch_engine("register_hook").register_hook(self, hook)
+
+    def _bump_version(self) -> None:
+        if self._version is None:
+            self._version = [1]
+        else:
+            self._version[0] += 1
+
+    # ---- torch-style methods (thin calls into the namespace) ------------------------------
+    def sum(self, axis=None, keepdims=False, *, dtype=None):
+        return _ns.sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def prod(self, axis=None, keepdims=False, *, dtype=None):
+        return _ns.prod(self, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ns.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _ns.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _ns.min(self, axis=axis, keepdims=keepdims)
+
+    def std(self, axis=None, keepdims=False, *, correction=0.0):
+        return _ns.std(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    def var(self, axis=None, keepdims=False, *, correction=0.0):
+        return _ns.var(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    def argmax(self, axis=None, keepdims=False):
+        return _ns.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return _ns.argmin(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return _ns.all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False):
+        return _ns.any(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        return _ns.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        shape = self.shape
+        if not shape:
+            return _ns.reshape(self, (1,))
+        s, e = start_dim % len(shape), end_dim % len(shape)
+        n = 1
+        for d in shape[s:e + 1]:
+            n *= d
+        return _ns.reshape(self, shape[:s] + (n,) + shape[e + 1:])
+
+    def permute(self, *axes):
+        return _ns.permute_dims(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes)
+
+    def transpose(self, dim0: int, dim1: int):
+        axes = list(range(self.ndim))
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return _ns.permute_dims(self, tuple(axes))
+
+    def squeeze(self, axis=None):
+        if axis is None:
+            axis = tuple(i for i, s in enumerate(self.shape) if s == 1)
+        return _ns.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int):
+        return _ns.expand_dims(self, axis=axis)
+
+    def expand(self, *shape):
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        shape = tuple(s if s != -1 else self.shape[i - len(shape) + self.ndim] for i, s in enumerate(shape))
+        return _ns.broadcast_to(self, shape)
+
+    def astype(self, dtype, /, *, copy: bool = True):
+        return _ns.astype(self, dtype, copy=copy)
+
+    def float(self):
+        return _ns.astype(self, _ns.float32)
+
+    def double(self):
+        return _ns.astype(self, _ns.float64)
+
+    def long(self):
+        return _ns.astype(self, _ns.int64)
+
+    def clone(self):
+        return _ns.asarray(self, copy=True)
+
+    def abs(self):
+        return _ns.abs(self)
+
+    def exp(self):
+        return _ns.exp(self)
+
+    def log(self):
+        return _ns.log(self)
+
+    def sqrt(self):
+        return _ns.sqrt(self)
+
+    def tanh(self):
+        return _ns.tanh(self)
+
+    def sigmoid(self):
+        return _ns.sigmoid(self)
+
+    def relu(self):
+        return _ns.relu(self)
+
+    def clip(self, min=None, max=None):
+        return _ns.clip(self, min, max)
+
+    clamp = clip
+
+    def pow(self, exponent):
+        return _ns.pow(self, exponent)
+
+    def matmul(self, other):
+        return _ns.matmul(self, other)
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return self.size
+
+    # ---- in-place updates (optimizers, init): version counter bumped, autograd-aware --------
+    def copy_(self, src):
+        """Copy ``src`` (an array or scalar, broadcast to this shape) into this array in place."""
+        _ns.api.indexing.setitem(self, Ellipsis, src)
+        return self
+
+    def fill_(self, value):
+        _ns.api.indexing.setitem(self, Ellipsis, value)
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
