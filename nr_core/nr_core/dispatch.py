@@ -19,11 +19,15 @@ EMPTY: dict = {}
 
 _interceptor: Callable | None = None
 engine: Any = None  # the registered autograd engine (has backward/grad), or None
+# the engine's ``record_computed(op, inputs, out)``: lets the elementwise fast paths record a result they
+# computed themselves (set only when the engine is the one interceptor)
+_record_computed: Callable | None = None
 
 
 def set_interceptor(fn: Callable | None) -> None:
-    global _interceptor, engine
+    global _interceptor, engine, _record_computed
     _interceptor = fn
+    _record_computed = getattr(fn, "record_computed", None)
     if fn is not None and hasattr(fn, "backward"):
         engine = fn
 
@@ -143,17 +147,50 @@ def _cast(x, dt):
     return astype(x, dt)
 
 
-def _broadcast_check(name, x1, x2):
-    s1, s2 = x1._data.shape, x2._data.shape
-    if s1 != s2:
-        broadcast_shapes(s1, s2, op=name)
+class _FastCache(dict):
+    """(backend, dtype) -> (kernel, output dtype) for one op, or False where the hot path does not apply.
+
+    Filled on first use, so the hot path is one dict lookup instead of a dtype rule plus a kernel lookup.
+    """
+
+    def __init__(self, op):
+        super().__init__()
+        compute, output = COMPUTE[op.result], OUTPUT[op.result]
+        self.name = op.name
+        self.direct = {dt: output.get(dt, dt) for dt in op.accepts if compute.get(dt, dt) is dt}
+
+    def __missing__(self, key):
+        backend, dt = key
+        k = backend.kernels.get(self.name)
+        odt = self.direct.get(dt)
+        hit = (k, odt) if k is not None and odt is not None and backend.supports_dtype(dt) else False
+        self[key] = hit
+        return hit
 
 
 def make_unary(op) -> Callable:
     name, accepts = op.name, op.accepts
     compute, output = COMPUTE[op.result], OUTPUT[op.result]
+    fast = _FastCache(op)
 
     def fn(x, /):
+        if isinstance(x, Tensor):
+            grad = x._requires_grad
+            if not grad or (_record_computed is not None and _grad.enabled):
+                be = x._backend
+                hit = fast[be, x._dtype]
+                if hit:
+                    t = _new(Tensor)
+                    t._data = hit[0](x._data)
+                    t._backend = be
+                    t._device = x._device
+                    t._dtype = hit[1]
+                    t._requires_grad = False
+                    t._grad = t._grad_fn = t._version = None
+                    return _record_computed(op, (x,), t) if grad else t
+        return general(x)
+
+    def general(x):
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}: expected an nr array, got {type(x).__name__}")
         dt = x._dtype
@@ -162,12 +199,7 @@ def make_unary(op) -> Callable:
         cdt = compute.get(dt, dt)
         if cdt is not dt:
             x = _cast(x, cdt)
-        odt = output.get(cdt, cdt)
-        be = x._backend
-        k = be.kernels.get(name)
-        if k is not None and not x._requires_grad:
-            return wrap(k(x._data), be, x._device, odt)
-        return apply(op, (x,), EMPTY, odt)
+        return apply(op, (x,), EMPTY, output.get(cdt, cdt))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` (array API standard; accepts {op.dtypes} dtypes)."
@@ -177,35 +209,55 @@ def make_unary(op) -> Callable:
 def make_binary(op) -> Callable:
     name, accepts = op.name, op.accepts
     compute, output = COMPUTE[op.result], OUTPUT[op.result]
+    fast = _FastCache(op)
 
     def fn(x1, x2, /):
+        # hot path: two arrays of one dtype on one device, nothing to record
+        if isinstance(x1, Tensor) and isinstance(x2, Tensor):
+            dt = x1._dtype
+            be = x1._backend
+            grad = x1._requires_grad or x2._requires_grad
+            if x2._dtype is dt and x2._device is x1._device and (
+                    not grad or (_record_computed is not None and _grad.enabled)):
+                hit = fast[be, dt]
+                if hit:
+                    try:
+                        buf = hit[0](x1._data, x2._data)
+                    except ValueError:
+                        # kernels check broadcasting before computing; name the op in the error
+                        broadcast_shapes(x1._data.shape, x2._data.shape, op=name)
+                        raise
+                    t = _new(Tensor)
+                    t._data = buf
+                    t._backend = be
+                    t._device = x1._device
+                    t._dtype = hit[1]
+                    t._requires_grad = False
+                    t._grad = t._grad_fn = t._version = None
+                    return _record_computed(op, (x1, x2), t) if grad else t
+        return general(x1, x2)
+
+    def general(x1, x2):
         if isinstance(x1, Tensor):
             if isinstance(x2, Tensor):
-                dev = x1._device
-                if x2._device is not dev:
+                if x2._device is not x1._device:
                     raise device_mismatch(name, x1, x2)
                 dt = x1._dtype
                 if x2._dtype is not dt:
                     dt = _PROMO.get((dt, x2._dtype))
                     if dt is None:
                         raise TypeError(f"{name}: dtypes {x1._dtype.name} and {x2._dtype.name} cannot be promoted "
-                                        f"together (shapes {tuple(x1.shape)} and {tuple(x2.shape)})")
+                                        f"together (shapes {x1.shape} and {x2.shape})")
                 if dt not in accepts:
                     raise bad_dtype(op, x1._dtype, x2._dtype) if x1._dtype is not x2._dtype else bad_dtype(op, dt)
-                b1, b2 = x1._data, x2._data
-                if b1.shape != b2.shape:
-                    broadcast_shapes(b1.shape, b2.shape, op=name)
+                if x1._data.shape != x2._data.shape:
+                    broadcast_shapes(x1._data.shape, x2._data.shape, op=name)
                 cdt = compute.get(dt, dt)
-                if x1._dtype is not cdt or x2._dtype is not cdt:
-                    x1 = _cast(x1, cdt) if x1._dtype is not cdt else x1
-                    x2 = _cast(x2, cdt) if x2._dtype is not cdt else x2
-                    b1, b2 = x1._data, x2._data
-                odt = output.get(cdt, cdt)
-                be = x1._backend
-                k = be.kernels.get(name)
-                if k is not None and not (x1._requires_grad or x2._requires_grad):
-                    return wrap(k(b1, b2), be, dev, odt)
-                return apply(op, (x1, x2), EMPTY, odt)
+                if x1._dtype is not cdt:
+                    x1 = _cast(x1, cdt)
+                if x2._dtype is not cdt:
+                    x2 = _cast(x2, cdt)
+                return apply(op, (x1, x2), EMPTY, output.get(cdt, cdt))
             if type(x2) not in _SCALARS:
                 raise TypeError(f"{name}: unsupported operand type {type(x2).__name__} with an nr array")
             arr = x1
@@ -222,13 +274,12 @@ def make_binary(op) -> Callable:
         cdt = compute.get(dt, dt)
         if arr._dtype is not cdt:
             arr = _cast(arr, cdt)
-        odt = output.get(cdt, cdt)
         # a Python scalar goes to the kernel as a Python scalar of the compute kind
         if isinstance(x1, Tensor):
             x1, x2 = arr, _as_kind(x2, cdt)
         else:
             x1, x2 = _as_kind(x1, cdt), arr
-        return apply(op, (x1, x2), EMPTY, odt)
+        return apply(op, (x1, x2), EMPTY, output.get(cdt, cdt))
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` (array API standard; accepts {op.dtypes} dtypes and Python scalars)."

@@ -33,7 +33,8 @@ def nr_register_interceptors(register):
 def nr_register_ops(register):
     """Add ops to the op table, with their frontend decompositions and gradient rules.
 
-    :param register: ``register(opdef, decomposition=None, vjp=None)``: ``opdef`` an
+    :param register: ``register(opdef, decomposition=None, vjp=None, samples=None)``: ``opdef`` an
         ``nr_core.optable.OpDef``; ``decomposition(*inputs, **params)`` written in nr ops, used on
-        backends without a kernel; ``vjp`` a gradient rule handed to the registered interceptor.
+        backends without a kernel; ``vjp`` a gradient rule handed to the registered interceptor;
+        ``samples(dtypes)`` yields ``nr_core.testing.cases.Sample`` objects for the backend test kit.
     """

@@ -12,6 +12,9 @@ import numpy as np
 
 from . import optable
 from .backend import Backend
+from .ndarray_linalg import NdarrayLinalgKernels
+from .ndarray_nn import NdarrayNNKernels
+from .ndarray_special import NdarraySpecialCaseKernels
 
 # standard name -> classic numpy name, for modules that predate the 2024.12 spellings
 _CLASSIC = {
@@ -29,7 +32,7 @@ def _np_dtype(dt):
     return None if dt is None else dt.numpy
 
 
-class NdarrayBackend(Backend):
+class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, NdarrayNNKernels, Backend):
     """Kernels for a NumPy-compatible array module. Subclasses set ``xp`` (or pass it) and device facts."""
 
     xp: ModuleType = np
@@ -63,11 +66,8 @@ class NdarrayBackend(Backend):
     def k_sigmoid(self, x):
         # 0.5*tanh(x/2)+0.5 is exact at the tails where 1/(1+exp(-x)) overflows
         xp = self.xp
-        out = xp.multiply(x, 0.5)
-        xp.tanh(out, out=out)
-        out *= 0.5
-        out += 0.5
-        return out
+        out = xp.tanh(xp.multiply(x, 0.5))
+        return xp.add(xp.multiply(out, 0.5, out=out), 0.5, out=out) if isinstance(out, xp.ndarray) else out * 0.5 + 0.5
 
     def k_relu(self, x):
         return self.xp.maximum(x, 0)
@@ -208,6 +208,8 @@ class NdarrayBackend(Backend):
         return x[key]
 
     def k_setitem(self, x, value, key):
+        if not isinstance(x, self.xp.ndarray):  # ufuncs give 0-d results as immutable scalars
+            x = self.xp.asarray(x).copy()
         x[key] = value
         return x
 
@@ -302,6 +304,12 @@ class NdarrayBackend(Backend):
 
     def to_host(self, buf) -> np.ndarray:
         return np.asarray(buf)
+
+    def dlpack(self, buf, **kwargs):
+        return self.xp.asarray(buf).__dlpack__(**kwargs)
+
+    def dlpack_device(self, buf):
+        return self.xp.asarray(buf).__dlpack_device__()
 
 
 _UNIQUE_PARAMS: dict = {}

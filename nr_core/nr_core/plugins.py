@@ -41,6 +41,7 @@ class Registry:
         self.by_kind: dict[str, Backend] = {}
         self.interceptors: dict[str, Callable] = {}
         self.vjps: dict[str, Callable] = {}
+        self.samples: dict[str, Callable] = {}  # op -> sample-input generator for the backend test kit
         self._discovered = False
         self._lock = threading.RLock()
         self._default_device: Device | None = None
@@ -91,15 +92,21 @@ class Registry:
                 ("nr_register_backends", lambda be: self._register_backend(be, name, distribution, version)),
                 ("nr_register_interceptors", self._register_interceptor),
             )
+            hooks = []
             for hook_name, register in calls:
                 for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
                     if impl.plugin is not plugin:
                         continue
+                    hooks.append(hook_name)
                     try:
                         impl.function(register=register)
                     except Exception as exc:
                         self._record_failure(name, distribution, version, exc)
                         return
+            if not any(getattr(s, "_plugin", None) == name for s in self.statuses.values()):
+                # a plugin without a backend (autograd, nn …) is listed too, with the hooks it provides
+                self.statuses[name] = BackendStatus(name, distribution, version, available=True,
+                                                    reason="provides " + ", ".join(hooks or ["no hooks"]))
 
     def unregister_plugin(self, name: str) -> None:
         """Remove a plugin and whatever backends it registered (used by tests)."""
@@ -128,12 +135,14 @@ class Registry:
         self.interceptors[name] = interceptor
         dispatch.set_interceptor(_compose(list(self.interceptors.values())))
 
-    def _register_op(self, opdef, decomposition=None, vjp=None) -> None:
+    def _register_op(self, opdef, decomposition=None, vjp=None, samples=None) -> None:
         optable.register_op(opdef)
         if decomposition is not None:
             dispatch.DECOMPOSITIONS[opdef.name] = decomposition
         if vjp is not None:
             self.vjps[opdef.name] = vjp
+        if samples is not None:
+            self.samples[opdef.name] = samples
 
     # -- backends and devices ---------------------------------------------------------------
     def probe(self, status: BackendStatus) -> BackendStatus:

@@ -1,0 +1,75 @@
+"""How the kit runs one sample on a device and compares it with NumPy."""
+from __future__ import annotations
+
+import numpy as np
+
+import nr_core as nr
+
+_TOL = {"float32": (1e-4, 1e-5), "complex64": (1e-4, 1e-5), "float64": (1e-10, 1e-12),
+        "complex128": (1e-10, 1e-12)}
+
+
+def to_device(args, device):
+    return tuple(nr.asarray(a, device=device) if isinstance(a, np.ndarray) else a for a in args)
+
+
+def to_numpy(out):
+    if isinstance(out, nr.Tensor):
+        return out.numpy()
+    if isinstance(out, (tuple, list)):
+        return tuple(to_numpy(o) for o in out)
+    return np.asarray(out)
+
+
+def assert_matches(sample, out, expected) -> None:
+    """Shape, dtype (where the sample asks) and values of ``out`` against the NumPy ``expected``."""
+    got = to_numpy(out)
+    if isinstance(expected, (tuple, list)):
+        assert isinstance(got, tuple) and len(got) == len(expected), f"{sample}: expected {len(expected)} outputs"
+        for g, e in zip(got, expected):
+            _compare(sample, g, np.asarray(e))
+        return
+    _compare(sample, got, np.asarray(expected))
+    if sample.check_dtype and isinstance(out, nr.Tensor):
+        want = expected_dtype(sample, np.asarray(expected))
+        assert out.dtype is want, f"{sample}: dtype {out.dtype} != {want}"
+
+
+def _compare(sample, got, exp):
+    assert got.shape == exp.shape, f"{sample}: shape {got.shape} != expected {exp.shape}"
+    if exp.dtype.kind in "fc" or got.dtype.kind in "fc":
+        key = got.dtype.name if got.dtype.kind in "fc" else "float64"
+        rtol, atol = _TOL.get(key, (1e-6, 1e-7))
+        rtol = sample.rtol if sample.rtol is not None else rtol
+        atol = sample.atol if sample.atol is not None else atol
+        np.testing.assert_allclose(got.astype(exp.dtype) if exp.dtype.kind in "fc" else got, exp, rtol=rtol,
+                                   atol=atol, equal_nan=True, err_msg=str(sample))
+        if exp.dtype.kind == "f":  # signed zeros are part of the standard's special cases
+            zeros = (exp == 0) & (got == 0)
+            assert np.array_equal(np.signbit(got[zeros]), np.signbit(exp[zeros])), f"{sample}: sign of zero differs"
+    else:
+        np.testing.assert_array_equal(got, exp, err_msg=str(sample))
+
+
+def expected_dtype(sample, expected: np.ndarray):
+    """The dtype the op table promises: same-dtype inputs keep it unless the op's result rule says otherwise."""
+    from nr_core import dtypes as _d
+    from nr_core.optable import OPS
+    op = OPS.get(sample.op)
+    arrays = [a for a in sample.args if isinstance(a, np.ndarray)]
+    if op is None or op.kind != "elementwise" or not arrays:
+        return _d.from_numpy_dtype(expected.dtype)
+    dt = _d.from_numpy_dtype(arrays[0].dtype)
+    for a in arrays[1:]:
+        if op.name != "where":
+            dt = _d.promote_types(dt, _d.from_numpy_dtype(a.dtype))
+    if op.name == "where":
+        dt = _d.from_numpy_dtype(arrays[1].dtype)
+    rule = op.result
+    if rule == "bool":
+        return _d.bool
+    if rule == "float" and dt.kind in ("bool", "int", "uint"):
+        return _d.default_float
+    if rule == "real" and dt.kind == "complex":
+        return _d.float32 if dt is _d.complex64 else _d.float64
+    return dt
