@@ -1,19 +1,22 @@
 # The two commands a newcomer runs: `make demo` (train a model end to end) and `make test` (the whole suite).
+# Each creates .venv and installs what it needs; the first run takes a few minutes.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
+# every distribution of the monorepo, installed editable (their third-party dependencies come from requirements)
+LOCAL := nr_core nr_backends/cpu $(wildcard nr_autograd nr_nn nr_optim nr_data nr_backends/opencl nr_backends/cuda plugins/*)
 
-.PHONY: demo test install clean
+.PHONY: demo test kit bench install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-$(STAMP): $(PY) pyproject.toml $(wildcard */pyproject.toml) $(wildcard */*/pyproject.toml)
-	$(PIP) install -e nr_core -e nr_backends/cpu $(foreach d,$(wildcard nr_autograd nr_nn nr_optim nr_data nr_backends/opencl nr_backends/cuda plugins/*),-e $(d))
-	$(PIP) install -r requirements-dev.txt
+$(STAMP): $(PY) requirements.txt requirements-dev.txt $(foreach d,$(LOCAL),$(d)/pyproject.toml)
+	$(PIP) install -r requirements.txt -r requirements-dev.txt
+	$(PIP) install --no-deps $(foreach d,$(LOCAL),-e $(d))
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,8 +25,17 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 test: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider tests
-	$(PY) -m pytest -q -p no:cacheprovider --pyargs nr_core.testing --nr-device cpu
+	$(VENV)/bin/pytest -p no:cacheprovider -n 2 tests
+	$(MAKE) kit
+
+# the backend test kit on every device this machine has (a missing GPU backend skips itself)
+kit: $(STAMP)
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --pyargs nr_core.testing --nr-device cpu
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --pyargs nr_core.testing --nr-device example
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --pyargs nr_core.testing --nr-device opencl
+
+bench: $(STAMP)
+	$(PY) asv_bench/compare_core.py
 
 clean:
 	rm -rf $(VENV)

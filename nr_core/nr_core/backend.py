@@ -17,6 +17,7 @@ class Capabilities:
     dtypes: frozenset = frozenset(_d.ALL_DTYPES)
     data_dependent_shapes: bool = True  # nonzero, unique_*, boolean-mask indexing
     dlpack: bool = True
+    inplace_out: bool = False  # elementwise kernels take ``out=`` (in-place ``x += y`` without a temporary)
 
     @property
     def float64(self) -> bool:

@@ -18,7 +18,7 @@ def _smoke(device) -> str:
 
 
 def backends_table(smoke: bool = True) -> str:
-    statuses = REGISTRY.all_statuses()
+    statuses = sorted(REGISTRY.all_statuses(), key=lambda s: (s.backend is None, s.name))
     try:
         default = REGISTRY.default_device()
     except Exception as exc:

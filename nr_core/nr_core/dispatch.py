@@ -283,6 +283,7 @@ def make_binary(op) -> Callable:
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` (array API standard; accepts {op.dtypes} dtypes and Python scalars)."
+    fn.fast = fast  # the in-place operators reuse the hot-path table
     return fn
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import optable
-from .backend import Backend
+from .backend import Backend, Capabilities
 from .ndarray_linalg import NdarrayLinalgKernels
 from .ndarray_nn import NdarrayNNKernels
 from .ndarray_special import NdarraySpecialCaseKernels
@@ -36,6 +36,7 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, NdarrayNNK
     """Kernels for a NumPy-compatible array module. Subclasses set ``xp`` (or pass it) and device facts."""
 
     xp: ModuleType = np
+    capabilities = Capabilities(inplace_out=True)
 
     def __init__(self, xp: ModuleType | None = None) -> None:
         super().__init__()

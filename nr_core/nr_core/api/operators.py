@@ -1,6 +1,8 @@
 """Binds the standard's array operators to Tensor, from the same functions as the namespace."""
 from __future__ import annotations
 
+from .. import dtypes as _d
+from ..grad_mode import state as _grad
 from ..tensor import Tensor
 from . import elementwise as ew
 from .linalg_main import matmul
@@ -24,20 +26,49 @@ def _comparison(fn):
 
 
 def _inplace(fn):
+    name = fn.__name__
+    fast = getattr(fn, "fast", None)
+
     def method(self, other, /):
+        if fast is not None and _writes_in_place(self, other, fast, name):
+            return self
         result = fn(self, other)
         if result._dtype is not self._dtype:
             from .data_types import astype, can_cast
             if not (can_cast(result._dtype, self._dtype) or result._dtype.kind == self._dtype.kind):
-                raise TypeError(f"{fn.__name__} (in place): result dtype {result._dtype.name} cannot be stored in "
+                raise TypeError(f"{name} (in place): result dtype {result._dtype.name} cannot be stored in "
                                 f"an array of dtype {self._dtype.name}")
             result = astype(result, self._dtype)
         if result.shape != self.shape:
-            raise ValueError(f"{fn.__name__} (in place): result shape {result.shape} does not match the array's "
+            raise ValueError(f"{name} (in place): result shape {result.shape} does not match the array's "
                              f"shape {self.shape}")
         self[...] = result
         return self
     return method
+
+
+def _writes_in_place(x, other, fast, name) -> bool:
+    """``x op= other`` straight into x's buffer (ufunc ``out=``) when nothing needs recording or casting."""
+    be = x._backend
+    if not be.capabilities.inplace_out or x._requires_grad and _grad.enabled:
+        return False
+    if isinstance(other, Tensor):
+        if other._dtype is not x._dtype or other._device is not x._device or other._requires_grad and _grad.enabled:
+            return False
+        operand = other._data
+    elif type(other) in _SCALARS and _d.scalar_result_dtype(x._dtype, other, name) is x._dtype:
+        operand = other
+    else:
+        return False
+    hit = fast[be, x._dtype]
+    if not hit or hit[1] is not x._dtype:
+        return False
+    try:
+        hit[0](x._data, operand, out=x._data)
+    except (TypeError, ValueError):  # an immutable 0-d scalar buffer, or a shape that needs broadcasting x
+        return False
+    x._bump_version()
+    return True
 
 
 _BINARY = {

@@ -1,0 +1,126 @@
+"""The CUDA backend: the ndarray-module base with ``xp = cupy``, plus what differs on a GPU.
+
+What differs: devices and the current-device context, CuPy's memory pool, pinned host memory for
+``DataLoader(pin_memory=True)``, device-side random numbers, zero-copy DLPack with PyTorch/CuPy, and
+single-kernel activations through ``ElementwiseKernel``.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from nr_core.backend import Capabilities
+from nr_core.devices import Device
+from nr_core.ndarray_backend import NdarrayBackend
+
+from .kernels import fused_kernels
+
+INSTALL_HINT = 'pip install "neurarust[cuda]"   (cupy-cuda12x; needs an NVIDIA GPU with a CUDA 12 driver)'
+
+
+class CudaBackend(NdarrayBackend):
+    name = "cuda"
+    device_kind = "cuda"
+    distribution = "nr-backend-cuda"
+    install_hint = INSTALL_HINT
+    capabilities = Capabilities()
+
+    def __init__(self) -> None:
+        # the base would build kernels over numpy; CuPy's come from probe(), once it is known to work
+        self.kernels = {}
+        self.xp = None
+        self._count = 0
+
+    def probe(self) -> tuple[bool, str]:
+        try:
+            import cupy
+        except ImportError as exc:
+            return False, f"CuPy is not installed ({exc})"
+        try:
+            self._count = cupy.cuda.runtime.getDeviceCount()
+        except Exception as exc:  # no driver, no device, wrong CUDA version: all mean "not here"
+            return False, f"CuPy {cupy.__version__} found no usable CUDA device: {type(exc).__name__}: {exc}"
+        if self._count == 0:
+            return False, f"CuPy {cupy.__version__} found no CUDA device"
+        self.xp = cupy
+        kernels = self.make_kernels()
+        kernels.update(fused_kernels(cupy))
+        if self._count > 1:  # kernels must run on the device that holds their inputs
+            kernels = {name: _on_input_device(cupy, k) for name, k in kernels.items()}
+        self.kernels.update(kernels)
+        return True, f"CuPy {cupy.__version__}, {self._count} device(s)"
+
+    def devices(self) -> list[Device]:
+        return [Device("cuda", i) for i in range(self._count)]
+
+    def device_names(self) -> dict:
+        import cupy
+        out = {}
+        for i in range(self._count):
+            props = cupy.cuda.runtime.getDeviceProperties(i)
+            name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+            out[Device("cuda", i)] = f"{name}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
+        return out
+
+    # -- transfer -----------------------------------------------------------------------------
+    def from_host(self, array: np.ndarray, device: Device):
+        with self.xp.cuda.Device(device.index):
+            return self.xp.asarray(array)
+
+    def to_host(self, buf) -> np.ndarray:
+        return self.xp.asnumpy(buf)
+
+    def from_dlpack(self, obj, device: Device, copy=None):
+        with self.xp.cuda.Device(device.index):
+            buf = self.xp.from_dlpack(obj)
+            return buf.copy() if copy else buf
+
+    def pin_memory(self, array: np.ndarray) -> np.ndarray:
+        """A page-locked host copy of ``array``: host-to-device copies from it are asynchronous and faster."""
+        import cupyx
+        pinned = cupyx.empty_pinned(array.shape, array.dtype)
+        pinned[...] = array
+        return pinned
+
+    def memory_pool(self):
+        """CuPy's device memory pool (``used_bytes()``, ``free_all_blocks()``)."""
+        return self.xp.get_default_memory_pool()
+
+    # -- random numbers drawn on the device ----------------------------------------------------
+    def seed(self, seed: int) -> None:
+        if self.xp is not None:
+            self.xp.random.seed(seed)
+
+    def k_random_normal(self, shape, mean, std, dtype, device):
+        with self.xp.cuda.Device(device.index):
+            return (self.xp.random.standard_normal(shape, dtype=dtype.numpy) * std + mean).astype(dtype.numpy)
+
+    def k_random_uniform(self, shape, low, high, dtype, device):
+        with self.xp.cuda.Device(device.index):
+            return (self.xp.random.random(shape, dtype=dtype.numpy) * (high - low) + low).astype(dtype.numpy)
+
+    def k_random_integers(self, shape, low, high, dtype, device):
+        with self.xp.cuda.Device(device.index):
+            return self.xp.random.randint(low, high, shape).astype(dtype.numpy)
+
+    # creation ops allocate on the requested device
+    def k_full(self, shape, fill_value, dtype, device):
+        with self.xp.cuda.Device(device.index):
+            return self.xp.full(shape, fill_value, dtype=dtype.numpy)
+
+    def k_arange(self, start, stop, step, dtype, device):
+        with self.xp.cuda.Device(device.index):
+            return self.xp.arange(start, stop, step, dtype=dtype.numpy)
+
+
+def _on_input_device(cupy, kernel):
+    @functools.wraps(kernel)
+    def run(*args, **kwargs):
+        for a in args:
+            dev = getattr(a, "device", None)
+            if dev is not None and hasattr(dev, "id"):
+                with cupy.cuda.Device(dev.id):
+                    return kernel(*args, **kwargs)
+        return kernel(*args, **kwargs)
+    return run
