@@ -1,43 +1,134 @@
-"""The main job, for now: fit a softmax classifier on scikit-learn's digits with nr arrays on the best device.
+"""The main job: train a small CNN on scikit-learn's digits on the best available device.
 
-Gradients are written by hand here; the full demo (a CNN with nr_nn, nr_optim and nr_data) replaces this.
+Shows a progress bar per epoch with loss and accuracy, reports the held-out accuracy, saves a
+safetensors checkpoint and a PNG of the training curves.
+
+    python examples/demo.py [--device cpu|opencl|cuda] [--epochs 12] [--out out/]
 """
+from __future__ import annotations
+
 import argparse
+import os
 import time
 
 import numpy as np
-from sklearn.datasets import load_digits
 
 import nr_core as nr
+import nr_data as data
+import nr_nn as nn
+import nr_nn.functional as F
+import nr_optim as optim
 from _device import best_device
+from _digits import digits_datasets
+
+
+class DigitsCNN(nn.Module):
+    """Two 3x3 convolutions and a 2x2 max-pool on 8x8 digits, then a small classifier head."""
+
+    def __init__(self, n_classes: int = 10):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(32 * 4 * 4, 64), nn.ReLU(), nn.Dropout(0.2),
+                                  nn.Linear(64, n_classes))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def evaluate(model, loader) -> tuple[float, float]:
+    model.eval()
+    total_loss, correct, n = 0.0, 0, 0
+    with nr.no_grad():
+        for xb, yb in loader:
+            logits = model(xb)
+            total_loss += float(F.cross_entropy(logits, yb, reduction="sum"))
+            correct += int(nr.sum(nr.argmax(logits, axis=1) == yb))
+            n += yb.shape[0]
+    return total_loss / n, correct / n
+
+
+def train(device: str, epochs: int, batch_size: int, lr: float, out_dir: str, progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    nr.random.seed(0)
+    train_set, test_set = digits_datasets(image=True)
+    train_loader = data.DataLoader(train_set, batch_size=batch_size, shuffle=True, device=device)
+    test_loader = data.DataLoader(test_set, batch_size=256, device=device)
+    model = DigitsCNN().to(device)
+    opt = optim.Adam(model.parameters(), lr=lr)
+    sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    history = {"train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
+    t0 = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        seen, loss_sum, correct = 0, 0.0, 0
+        bar = tqdm(train_loader, desc=f"epoch {epoch:2d}/{epochs}", unit="batch", leave=True, disable=not progress)
+        for xb, yb in bar:
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            n = yb.shape[0]
+            seen += n
+            loss_sum += float(loss) * n
+            correct += int(nr.sum(nr.argmax(logits, axis=1) == yb))
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        sched.step()
+        test_loss, test_acc = evaluate(model, test_loader)
+        for key, value in zip(history, (loss_sum / seen, correct / seen, test_loss, test_acc)):
+            history[key].append(value)
+    wall = time.perf_counter() - t0
+    os.makedirs(out_dir, exist_ok=True)
+    ckpt = os.path.join(out_dir, "digits_cnn.safetensors")
+    nn.save(model.state_dict(), ckpt)
+    plot = os.path.join(out_dir, "training_curves.png")
+    plot_curves(history, plot, title=f"DigitsCNN on {device}")
+    return {"device": device, "test_acc": history["test_acc"][-1], "wall_s": wall, "checkpoint": ckpt, "plot": plot}
+
+
+def plot_curves(history: dict, path: str, title: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
+
+    epochs = np.arange(1, len(history["train_loss"]) + 1)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(epochs, history["train_loss"], label="train")
+    ax1.plot(epochs, history["test_loss"], label="held-out")
+    ax1.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    ax2.plot(epochs, history["train_acc"], label="train")
+    ax2.plot(epochs, history["test_acc"], label="held-out")
+    ax2.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0.5, 1.0))
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    os.replace(tmp, path)  # never leave a half-written file behind
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default=None, help="cuda, opencl, cpu … (default: the best available)")
-    ap.add_argument("--epochs", type=int, default=200)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--out", default="out")
+    ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args()
     device = best_device(args.device)
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32)
-    y = digits.target
-    perm = np.random.default_rng(0).permutation(len(x))
-    train, test = perm[:1400], perm[1400:]
-    X = nr.asarray(x[train], device=device)
-    Y = nr.asarray(np.eye(10, dtype=np.float32)[y[train]], device=device)
-    W = nr.zeros((64, 10), device=device)
-    b = nr.zeros((10,), device=device)
-    t0 = time.perf_counter()
-    for _ in range(args.epochs):
-        logits = X @ W + b
-        p = nr.exp(logits - nr.logsumexp(logits, axis=1, keepdims=True))
-        g = (p - Y) / X.shape[0]
-        W -= 0.5 * (X.mT @ g)
-        b -= 0.5 * nr.sum(g, axis=0)
-    pred = nr.argmax(nr.asarray(x[test], device=device) @ W + b, axis=1).numpy()
-    acc = float(np.mean(pred == y[test]))
-    print(f"device {device}: softmax regression on digits, {args.epochs} epochs in {time.perf_counter() - t0:.2f}s, "
-          f"held-out accuracy {acc:.3f}")
+    print(f"training DigitsCNN on {device} (nr backends lists the devices; --device picks one)")
+    r = train(device, args.epochs, args.batch_size, args.lr, args.out, progress=not args.no_progress)
+    print(f"held-out accuracy {r['test_acc']:.4f}   training time {r['wall_s']:.1f}s on {r['device']}")
+    print(f"checkpoint: {r['checkpoint']}\nplot:       {r['plot']}")
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ class Tensor:
             if self.size != 1:
                 raise ValueError(f"{kind}: only an array with one element can be converted to a Python scalar, "
                                  f"got shape {self.shape}")
-        return self.numpy().reshape(()).item()
+        return np.asarray(self._backend.to_host(self._data)).reshape(()).item()  # item() works on grad arrays, as in torch
 
     def item(self):
         return self._scalar("item")
@@ -130,7 +130,7 @@ class Tensor:
         if self._device.kind != "cpu":
             raise TypeError(f"__array__: the array is on {self._device}; move it with .to_device('cpu') or use "
                             ".numpy()")
-        out = self._backend.to_host(self._data)
+        out = np.asarray(self._backend.to_host(self._data))  # a 0-d result may be a NumPy scalar
         if dtype is not None:
             out = out.astype(dtype, copy=False)
         return np.array(out, copy=True) if copy else out
@@ -154,6 +154,11 @@ class Tensor:
 
     __str__ = __repr__
     __hash__ = object.__hash__
+
+    def __reduce__(self):
+        # pickles (DataLoader workers, multiprocessing) carry host data, dtype and device, not the graph
+        host = np.asarray(self._backend.to_host(self._data))
+        return (_rebuild, (host, str(self._device), self._requires_grad))
 
     # ---- indexing ------------------------------------------------------------------------
     def __getitem__(self, key, /):
@@ -364,3 +369,7 @@ class Tensor:
 
     def zero_(self):
         return self.fill_(0)
+
+
+def _rebuild(host, device: str, requires_grad: bool):
+    return _ns.asarray(host, device=device, requires_grad=requires_grad)

@@ -66,9 +66,27 @@ def _check_basic(shape, parts, op):
 
 
 def getitem(x: Tensor, key) -> Tensor:
+    t = type(key)
+    if (t is int or t is slice) and not x._requires_grad:  # x[i], x[a:b]: the per-sample path of datasets
+        shape = x._data.shape
+        if t is int and not (shape and -shape[0] <= key < shape[0]):
+            _check_basic(shape, (key,), "__getitem__")
+        be = x._backend
+        # (i, ...) makes NumPy-like modules return a 0-d view, not a detached scalar, for 1-D x
+        out = dispatch.wrap(be.kernels["getitem"](x._data, key if t is slice else (key, Ellipsis)), be,
+                            x._device, x._dtype)
+        if x._version is None:
+            x._version = [0]
+        out._version = x._version
+        return out
     key, native = _native_key(x, key, "__getitem__")
     be = x._backend
     if native is key and not x._requires_grad and "getitem" in be.kernels:  # basic indexing fast path
+        # a trailing Ellipsis makes NumPy return a 0-d view rather than a detached scalar for x[i, j]
+        if type(key) is not tuple:
+            key = key if key is Ellipsis else (key, Ellipsis)
+        elif Ellipsis not in key:
+            key = key + (Ellipsis,)
         out = dispatch.wrap(be.kernels["getitem"](x._data, key), be, x._device, x._dtype)
         if x._version is None:
             x._version = [0]
@@ -100,9 +118,9 @@ def setitem(x: Tensor, key, value) -> None:
             from .creation import asarray
             value = asarray(value, dtype=x._dtype, device=x._device)
         out = apply(_SETITEM, (x, value), {"key": key}, x._dtype, {"key": native})
-        x._grad_fn, x._requires_grad = out._grad_fn, out._requires_grad
+        x._data, x._grad_fn, x._requires_grad = out._data, out._grad_fn, out._requires_grad
     else:
-        x._backend.kernels["setitem"](x._data, native_value, key=native)
+        x._data = x._backend.kernels["setitem"](x._data, native_value, key=native)
     x._bump_version()
 
 
