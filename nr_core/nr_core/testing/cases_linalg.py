@@ -26,6 +26,11 @@ def _lin(name):
     return lambda *a, **kw: getattr(nr.linalg, name)(*a, **kw)
 
 
+def _hermitian(name):
+    """Call the op on (a + a^H)/2: the op reads one triangle, so finite differences need a symmetric input."""
+    return lambda a, **kw: getattr(nr.linalg, name)((a + nr.conj(nr.matrix_transpose(a))) / 2, **kw)
+
+
 def _nplin(name):
     return lambda *a, **kw: getattr(np.linalg, name)(*a, **kw)
 
@@ -37,8 +42,8 @@ def _real_and_complex(dtypes):
 @generates("cholesky")
 def _cholesky(name, dtypes):
     for dt in _real_and_complex(dtypes):
-        yield Sample(name, (_spd(4, dt),), call=_lin(name), ref=_nplin(name), label=dt.name, rtol=1e-3)
-        yield Sample(name, (_spd(3, dt),), {"upper": True}, call=_lin(name),
+        yield Sample(name, (_spd(4, dt),), call=_hermitian(name), ref=_nplin(name), label=dt.name, rtol=1e-3)
+        yield Sample(name, (_spd(3, dt),), {"upper": True}, call=_hermitian(name),
                      ref=lambda a, upper: np.conj(np.swapaxes(np.linalg.cholesky(a), -1, -2)), label=f"upper-{dt.name}",
                      rtol=1e-3)
 
@@ -72,9 +77,10 @@ def _eigh(name, dtypes):
     for dt in _real_and_complex(dtypes):
         a = _spd(4, dt)
         if name == "eigvalsh":
-            yield Sample(name, (a,), call=_lin(name), ref=_nplin(name), label=dt.name, rtol=1e-3)
+            yield Sample(name, (a,), call=_hermitian(name), ref=_nplin(name), label=dt.name, rtol=1e-3)
         else:  # eigenvector signs are free: compare eigenvalues and |v|^2
-            yield Sample(name, (a,), call=lambda x: (nr.linalg.eigh(x)[0], nr.abs(nr.linalg.eigh(x)[1]) ** 2),
+            eigh = _hermitian("eigh")
+            yield Sample(name, (a,), call=lambda x: (eigh(x)[0], nr.abs(eigh(x)[1]) ** 2),
                          ref=lambda x: (np.linalg.eigh(x)[0], np.abs(np.linalg.eigh(x)[1]) ** 2), label=dt.name,
                          rtol=1e-3, atol=1e-4, check_dtype=False)
 

@@ -1,0 +1,334 @@
+"""The backward pass: walk the recorded graph from the outputs, call each node's rule once all of its
+gradient has arrived, and accumulate into leaves (``backward``) or hand the gradients back (``grad``).
+
+``ENGINE`` is what the plugin registers: the recorder function itself (the interceptor), carrying
+``backward``, ``grad``, ``register_hook`` and ``record_computed`` (the dispatcher's elementwise fast path) as
+attributes, so the dispatcher's call costs no method lookup.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Callable, Sequence
+
+import nr_core as nr
+from nr_core.grad_mode import state as _grad_state
+from nr_core.tensor import Tensor
+
+from .recorder import record, record_computed
+
+# hooks of non-leaf arrays live with their node (weakly keyed, so a dropped graph takes its hooks along)
+_NODE_HOOKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
+
+    def __init__(self, hooks: list, fn: Callable) -> None:
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+def register_hook(tensor: Tensor, fn: Callable) -> RemovableHandle:
+    """Call ``fn(grad)`` when ``tensor``'s gradient is computed; a non-None return value replaces the gradient."""
+    if not callable(fn):
+        raise TypeError(f"register_hook: expected a callable, got {type(fn).__name__}")
+    node = tensor._grad_fn
+    if node is None:
+        hooks = getattr(tensor, "_hooks", None)
+        if hooks is None:
+            hooks = tensor._hooks = []
+    else:
+        hooks = _NODE_HOOKS.get(node)
+        if hooks is None:
+            hooks = _NODE_HOOKS[node] = []
+    hooks.append(fn)
+    return RemovableHandle(hooks, fn)
+
+
+def _run_hooks(hooks, g):
+    for fn in tuple(hooks):
+        out = fn(g)
+        if out is not None:
+            if not isinstance(out, Tensor) or out.shape != g.shape:
+                raise RuntimeError(f"hook {getattr(fn, '__name__', fn)!r} returned {out!r}; a hook must return None "
+                                   f"or an array of the gradient's shape {g.shape}")
+            g = out
+    return g
+
+
+# ---- seeding --------------------------------------------------------------------------------
+def _target(t: Tensor, what: str, i: int):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{what}: element {i} is a {type(t).__name__}, not an nr array")
+    if not t._requires_grad:
+        raise RuntimeError(f"{what}: element {i} of the arrays does not require grad and does not have a grad_fn")
+    return t._grad_fn if t._grad_fn is not None else t
+
+
+def _seed(t: Tensor, g, i: int) -> Tensor:
+    if g is None:
+        if t.size != 1:
+            raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; output {i} has "
+                               f"shape {t.shape}, so pass gradient= (or grad_outputs=) of that shape")
+        return nr.ones(t.shape, dtype=t._dtype, device=t._device)
+    if not isinstance(g, Tensor):
+        g = nr.asarray(g, dtype=t._dtype, device=t._device)
+    if g.shape != t.shape:
+        raise RuntimeError(f"backward: gradient {i} has shape {g.shape} but its output has shape {t.shape}")
+    if g._device is not t._device:
+        raise nr.DeviceMismatchError(f"backward: gradient {i} is on {g.device} but its output is on {t.device}")
+    return g if g._dtype is t._dtype else nr.astype(g, t._dtype)
+
+
+def _as_seq(x, what: str) -> tuple:
+    if isinstance(x, Tensor):
+        return (x,)
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    raise TypeError(f"{what}: expected an nr array or a sequence of them, got {type(x).__name__}")
+
+
+# ---- gradient fitting (unbroadcast, dtype) -------------------------------------------------
+def _sum_to(g: Tensor, shape: tuple, op: str) -> Tensor:
+    gs = g._data.shape
+    lead = len(gs) - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"{op}: the gradient rule returned shape {gs} for an input of shape {shape}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and gs[lead + i] != 1)
+    if axes:
+        g = nr.sum(g, axis=axes, keepdims=True)
+    return nr.reshape(g, shape)
+
+
+def _fit(g: Tensor, shape, dtype, op: str) -> Tensor:
+    if shape is not None and g._data.shape != shape:
+        g = _sum_to(g, shape, op)
+    if dtype is not None and g._dtype is not dtype:
+        if g._dtype.kind == "complex" and dtype.kind != "complex":
+            g = nr.real(g)  # a real input gets the real part of a complex gradient (PyTorch's convention)
+        if g._dtype is not dtype:
+            g = nr.astype(g, dtype)
+    return g
+
+
+def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    if not create_graph:
+        # a fresh buffer: the rule's result may be a read-only broadcast view or the caller's own array
+        g = nr.asarray(g.detach(), copy=True)
+    t._grad = g if t._grad is None else t._grad + g
+
+
+# ---- the walk -----------------------------------------------------------------------------
+def _discover(roots: list) -> tuple[dict, dict]:
+    """Every node and leaf reachable from ``roots`` (by id), and each one's parents (by id)."""
+    objs, parents = {}, {}
+    stack = list(roots)
+    for r in roots:
+        parents.setdefault(id(r), [])
+    while stack:
+        o = stack.pop()
+        oid = id(o)
+        if oid in objs:
+            continue
+        objs[oid] = o
+        if not isinstance(o, Tensor):
+            for e in o.edges:
+                if e is not None:
+                    parents.setdefault(id(e), []).append(oid)
+                    if id(e) not in objs:
+                        stack.append(e)
+    return objs, parents
+
+
+def _needed(objs: dict, parents: dict, capture: dict | None) -> set:
+    if capture is None:
+        return set(objs)
+    needed = set()
+    stack = [cid for cid in capture if cid in objs]
+    while stack:
+        oid = stack.pop()
+        if oid in needed:
+            continue
+        needed.add(oid)
+        stack.extend(p for p in parents.get(oid, ()) if p not in needed)
+    return needed
+
+
+def _add_to(buffers: dict, tgt, g, slot: int) -> None:
+    tid = id(tgt)
+    if isinstance(tgt, Tensor) or tgt.nout == 1:
+        prev = buffers.get(tid)
+        buffers[tid] = g if prev is None else prev + g
+    else:
+        buf = buffers.get(tid)
+        if buf is None:
+            buf = buffers[tid] = [None] * tgt.nout
+        buf[slot] = g if buf[slot] is None else buf[slot] + g
+
+
+def execute(roots: Sequence, grads: Sequence, keep_graph: bool, create_graph: bool,
+            capture: dict | None = None) -> dict:
+    """Run the backward pass from ``roots`` (nodes or leaf arrays) seeded with ``grads``.
+
+    With ``capture`` (``{id(target): target}``), returns the total gradient reaching each captured target and
+    leaves ``.grad`` alone; without it, accumulates into every leaf's ``.grad``.
+    """
+    return _Pass(list(roots), keep_graph, create_graph, capture).run(grads)
+
+
+class _Pass:
+    """The state of one backward pass: which nodes take part, how many gradients each still waits for, the
+    gradients gathered so far, and the nodes ready to run."""
+
+    def __init__(self, roots: list, keep_graph: bool, create_graph: bool, capture: dict | None) -> None:
+        self.roots, self.keep_graph, self.create_graph, self.capture = roots, keep_graph, create_graph, capture
+        objs, parents = _discover(roots)
+        self.needed = needed = _needed(objs, parents, capture)
+        self.deps: dict[int, int] = {}
+        for oid in needed:
+            o = objs[oid]
+            if not isinstance(o, Tensor):
+                for e in o.edges:
+                    if e is not None and id(e) in needed:
+                        self.deps[id(e)] = self.deps.get(id(e), 0) + 1
+        self.buffers: dict = {}
+        self.captured: dict = {}
+
+    def run(self, grads: Sequence) -> dict:
+        for r, g in zip(self.roots, grads):
+            _add_to(self.buffers, r, g, 0)
+        ready = list({id(r): r for r in self.roots
+                      if self.deps.get(id(r), 0) == 0 and id(r) in self.needed}.values())
+        prev_mode = _grad_state.enabled
+        _grad_state.enabled = self.create_graph
+        try:
+            while ready:
+                o = ready.pop()
+                g = self.buffers.pop(id(o), None)
+                if isinstance(o, Tensor):
+                    self._leaf(o, g)
+                else:
+                    ready.extend(self._node(o, g))
+        finally:
+            _grad_state.enabled = prev_mode
+        return self.captured
+
+    def _leaf(self, t: Tensor, g) -> None:
+        if g is None:
+            return
+        hooks = getattr(t, "_hooks", None)
+        if hooks:
+            g = _run_hooks(hooks, g)
+        if self.capture is not None:
+            self.captured[id(t)] = g
+        else:
+            _accumulate_leaf(t, g, self.create_graph)
+
+    def _node(self, o, g) -> list:
+        """Run node ``o`` on its gathered gradient ``g``; the next nodes that became ready."""
+        edges, needed = o.edges, self.needed
+        if g is not None:
+            hooks = _NODE_HOOKS.get(o)
+            if hooks:
+                if o.nout != 1:
+                    raise RuntimeError(f"{o.name()}: hooks on multi-output nodes are not supported")
+                g = _run_hooks(hooks, g)
+            if self.capture is not None and id(o) in self.capture:
+                self.captured[id(o)] = g
+        if g is None or not any(e is not None and id(e) in needed for e in edges):
+            grads_in = (None,) * len(edges)
+        else:
+            grads_in = o.apply(g, self.create_graph)
+            if len(grads_in) != len(edges):
+                raise RuntimeError(f"{o.name()}: the gradient rule returned {len(grads_in)} gradients for "
+                                   f"{len(edges)} inputs")
+        if not self.keep_graph:
+            o.release()
+        shapes = getattr(o, "shapes", None)
+        dtypes = getattr(o, "dtypes", None)
+        slot = getattr(o, "index", 0)
+        ready = []
+        for i, e in enumerate(edges):
+            if e is None or id(e) not in needed:
+                continue
+            gi = grads_in[i]
+            if gi is not None:
+                gi = _fit(gi, shapes[i] if shapes else None, dtypes[i] if dtypes else None, o.name())
+                _add_to(self.buffers, e, gi, slot)
+            self.deps[id(e)] -= 1
+            if self.deps[id(e)] == 0:
+                ready.append(e)
+        return ready
+
+
+# ---- the public entry points ----------------------------------------------------------------
+def backward(tensor: Tensor, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
+             inputs=None) -> None:
+    """``tensor.backward(...)``: accumulate d tensor / d leaf into every leaf's ``.grad`` (or only ``inputs``')."""
+    run_backward((tensor,), (gradient,), retain_graph, create_graph, inputs)
+
+
+def run_backward(tensors, gradients=None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs=None) -> None:
+    """``nr_autograd.backward(tensors, gradients)``: backward from several outputs at once (PyTorch's
+    ``torch.autograd.backward``)."""
+    tensors = _as_seq(tensors, "backward")
+    gradients = (None,) * len(tensors) if gradients is None else _as_seq_grads(gradients, len(tensors))
+    roots = [_target(t, "backward", i) for i, t in enumerate(tensors)]
+    seeds = [_seed(t, g, i) for i, (t, g) in enumerate(zip(tensors, gradients))]
+    keep = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        execute(roots, seeds, keep, create_graph)
+        return
+    inputs = _as_seq(inputs, "backward(inputs=)")
+    targets = [_target(t, "backward(inputs=)", i) for i, t in enumerate(inputs)]
+    captured = execute(roots, seeds, keep, create_graph, {id(t): t for t in targets})
+    for t, tgt in zip(inputs, targets):
+        g = captured.get(id(tgt))
+        if g is not None:
+            _accumulate_leaf(t, _fit(g, t._data.shape, t._dtype, "backward"), create_graph)
+
+
+def _as_seq_grads(grads, n: int) -> tuple:
+    grads = (grads,) if isinstance(grads, Tensor) or grads is None else tuple(grads)
+    if len(grads) != n:
+        raise RuntimeError(f"backward: got {len(grads)} gradients for {n} outputs")
+    return grads
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs`` (a tuple, one per input), leaving ``.grad`` alone.
+
+    ``grad_outputs`` weights each output (required for non-scalar outputs); ``create_graph=True`` records the
+    backward pass itself, so the result can be differentiated again.
+    """
+    outputs = _as_seq(outputs, "grad(outputs)")
+    inputs_seq = _as_seq(inputs, "grad(inputs)")
+    grad_outputs = (None,) * len(outputs) if grad_outputs is None else _as_seq_grads(grad_outputs, len(outputs))
+    roots = [_target(t, "grad(outputs)", i) for i, t in enumerate(outputs)]
+    seeds = [_seed(t, g, i) for i, (t, g) in enumerate(zip(outputs, grad_outputs))]
+    targets = [_target(t, "grad(inputs)", i) for i, t in enumerate(inputs_seq)]
+    keep = create_graph if retain_graph is None else retain_graph
+    captured = execute(roots, seeds, keep, create_graph, {id(t): t for t in targets})
+    result = []
+    for i, (t, tgt) in enumerate(zip(inputs_seq, targets)):
+        g = captured.get(id(tgt))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; pass "
+                                   "allow_unused=True to get None for it")
+        else:
+            g = _fit(g, t._data.shape, t._dtype, "grad")
+        result.append(g)
+    return tuple(result)
+
+
+ENGINE = record
+ENGINE.backward = backward
+ENGINE.grad = grad
+ENGINE.register_hook = register_hook
+ENGINE.record_computed = record_computed
