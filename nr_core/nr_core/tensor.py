@@ -73,11 +73,10 @@ class Tensor:
 
     # ---- Python conversions ---------------------------------------------------------------
     def _scalar(self, kind: str):
-        if self.size != 1 or self.ndim != 0 and kind != "item":
-            if self.size != 1:
-                raise ValueError(f"{kind}: only an array with one element can be converted to a Python scalar, "
-                                 f"got shape {self.shape}")
-        return np.asarray(self._backend.to_host(self._data)).reshape(()).item()  # item() works on grad arrays, as in torch
+        if self.size != 1:
+            raise ValueError(f"{kind}: only an array with one element can be converted to a Python scalar, "
+                             f"got shape {self.shape}")
+        return np.asarray(self._backend.to_host(self._data)).reshape(()).item()
 
     def item(self):
         return self._scalar("item")
