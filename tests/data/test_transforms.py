@@ -184,3 +184,10 @@ def test_compose_and_lambda():
     np.testing.assert_allclose(out.numpy(), np.full((1, 2, 2), 2.0))
     with pytest.raises(TypeError, match="callable"):
         T.Compose([1])
+
+
+def test_color_jitter_scales_wide_integer_images_by_their_dtype_max():
+    from nr_data.transforms import ColorJitter
+    img = np.full((3, 4, 4), 1000, dtype=np.uint16)
+    out = ColorJitter(brightness=(1.0, 1.0))(img)  # factor 1: the image must come back unchanged
+    assert out.dtype == np.uint16 and np.all(np.asarray(out) == 1000)

@@ -113,11 +113,12 @@ class ColorJitter:
         arr = to_numpy(img, "ColorJitter", min_ndim=3)
         if arr.shape[-3] not in (1, 3):
             raise ValueError(f"ColorJitter: expects 1 or 3 channels, got shape {arr.shape}")
-        scale = 255.0 if arr.dtype == np.uint8 else 1.0
+        # integer images span [0, dtype max] (torchvision's convention), float images [0, 1]
+        scale = float(np.iinfo(arr.dtype).max) if arr.dtype.kind in "iu" else 1.0
         out = arr.astype(np.float64) / scale
         for kind, factor in params:
             out = adjust_array(out, kind, factor)
         out = out * scale
         if arr.dtype.kind in "iu":
-            out = np.clip(out, 0, 255)  # torchvision truncates after clamping; uint8 goes through float here
+            out = np.clip(out, 0, scale)  # torchvision truncates after clamping
         return like(out.astype(arr.dtype), img)

@@ -50,13 +50,15 @@ class Normalize:
         self._cache: dict = {}
 
     def _constants(self, x: Tensor):
-        """(mean, std) as nr arrays for ``x``'s device, dtype and shape, validated once per such key."""
+        """(mean, std) as nr arrays for ``x``'s device, dtype and channel count, validated once per such key."""
         if not isinstance(x, Tensor):
             raise TypeError(f"Normalize: expects an nr array (use ToTensor first), got {type(x).__name__}")
-        key = (x.device, x.dtype, x.shape)
+        if x.ndim < 3:
+            raise ValueError(f"Normalize: expects a float array of shape [..., C, H, W], got shape {x.shape}")
+        key = (x.device, x.dtype, x.shape[-3])  # bounded: one entry per device, dtype and channel count
         consts = self._cache.get(key)
         if consts is None:
-            if x.ndim < 3 or x.dtype.kind not in ("float", "complex"):
+            if x.dtype.kind not in ("float", "complex"):
                 raise ValueError(f"Normalize: expects a float array of shape [..., C, H, W], got shape {x.shape} "
                                  f"and dtype {x.dtype.name}")
             channels = x.shape[-3]
