@@ -1,6 +1,8 @@
 """nr_core: the neurarust array namespace (Python array API 2024.12), op table, dispatcher and plugin manager."""
 from __future__ import annotations
 
+import sys as _sys
+
 from ._version import __version__
 from . import dtypes as _dtypes
 from .devices import Device
@@ -35,6 +37,7 @@ from .api.statistical import (all, any, cumulative_prod, cumulative_sum, diff, l
                               std, sum, var)
 from . import decompositions as _decompositions  # noqa: F401  (fills the decomposition table)
 from . import random
+from .api import fft, linalg
 from .plugins import REGISTRY as _REGISTRY
 from .shapes import broadcast_shapes
 
@@ -68,4 +71,7 @@ def dispatch_engine(what: str):
 from . import tensor as _tensor_module  # noqa: E402
 
 _tensor_module._ns = __import__(__name__)
-del _tensor_module, annotations
+# the extensions are reachable as ``import nr_core.linalg`` too, like NumPy's
+_sys.modules[__name__ + ".linalg"] = linalg
+_sys.modules[__name__ + ".fft"] = fft
+del _tensor_module, _sys, annotations

@@ -213,3 +213,167 @@ DECOMPOSITIONS.update({fn.__name__: fn for fn in (
     square, relu, hypot, logaddexp, clip, var, std, logsumexp, count_nonzero, cumulative_prod, diff, tensordot,
     vecdot, expand_dims, squeeze, matrix_transpose, moveaxis, roll, stack, tile, repeat, take_along_axis,
     zeros, ones, empty)})
+
+
+# ---- linalg and fft extensions ------------------------------------------------------------------------
+# Composite ops are written in nr ops. Factorisations, solves and transforms have no sensible formulation in
+# the primitive set, so a backend without their kernels runs them on the host and gets the results back on
+# its own device: the caller sees no device change, only the cost of two copies.
+def _host_fallback(name: str, namespace: str):
+    def fallback(*inputs, **params):
+        from .devices import Device
+        nr = _ns()
+        dev = inputs[0].device
+        if dev.kind == "cpu":
+            raise RuntimeError(f"{namespace}.{name}: the backend of device {dev} has no kernel for this op and it "
+                               f"is already on the host, so there is nothing to fall back to")
+        host = Device("cpu", 0)
+        out = getattr(getattr(nr, namespace), name)(*(x.to_device(host) for x in inputs), **params)
+        if isinstance(out, tuple):
+            return tuple(o.to_device(dev) for o in out)
+        return out.to_device(dev)
+    fallback.__name__ = fallback.__qualname__ = name
+    return fallback
+
+
+_HOST_FALLBACKS = {
+    "linalg": ("cholesky", "det", "slogdet", "eigh", "eigvalsh", "inv", "qr", "solve", "svd", "svdvals"),
+    "fft": ("fft", "ifft", "fftn", "ifftn", "rfft", "irfft", "rfftn", "irfftn", "hfft", "ihfft"),
+}
+
+
+def _keep_dims_last(x, axis, size):
+    """The slice ``size`` long at position ``axis`` (negative) of the last axes, keeping that axis."""
+    return x[(Ellipsis, slice(size, size + 1)) + (slice(None),) * (-axis - 1)]
+
+
+def cross(x1, x2, axis=-1):
+    nr = _ns()
+    a = [_keep_dims_last(x1, axis, i) for i in range(3)]
+    b = [_keep_dims_last(x2, axis, i) for i in range(3)]
+    return nr.concat([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], axis=axis)
+
+
+def outer(x1, x2):
+    nr = _ns()
+    return nr.reshape(x1, (-1, 1)) * nr.reshape(x2, (1, -1))
+
+
+def diagonal(x, offset=0):
+    # one gather from the flattened matrices: element (i, i + offset) sits at i * n + i + offset
+    nr = _ns()
+    m, n = x.shape[-2:]
+    first = max(0, -offset)
+    size = max(0, min(m, n - offset) - first)
+    idx = nr.asarray([i * n + i + offset for i in range(first, first + size)], dtype=_d.int64, device=x.device)
+    return nr.take(nr.reshape(x, x.shape[:-2] + (m * n,)), idx, axis=-1)
+
+
+def trace(x, offset=0, dtype=None):
+    return _ns().sum(diagonal(x, offset), axis=-1, dtype=dtype)
+
+
+def vector_norm(x, axis=None, keepdims=False, ord=2):
+    nr = _ns()
+    a = nr.abs(x)
+    if ord == math.inf:
+        return nr.max(a, axis=axis, keepdims=keepdims)
+    if ord == -math.inf:
+        return nr.min(a, axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return nr.sum(nr.astype(a != 0, a.dtype), axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return nr.sum(a, axis=axis, keepdims=keepdims)
+    if ord == 2:
+        return nr.sqrt(nr.sum(a * a, axis=axis, keepdims=keepdims))
+    return nr.sum(a ** float(ord), axis=axis, keepdims=keepdims) ** (1.0 / ord)
+
+
+def matrix_norm(x, keepdims=False, ord="fro"):
+    nr = _ns()
+    if ord == "fro":
+        a = nr.abs(x)
+        out = nr.sqrt(nr.sum(a * a, axis=(-2, -1)))
+    elif ord == "nuc":
+        out = nr.sum(nr.linalg.svdvals(x), axis=-1)
+    elif ord in (2, -2):
+        s = nr.linalg.svdvals(x)
+        out = nr.max(s, axis=-1) if ord == 2 else nr.min(s, axis=-1)
+    else:
+        # 1-norms sum down the columns, inf-norms along the rows
+        sums = nr.sum(nr.abs(x), axis=-2 if ord in (1, -1) else -1)
+        out = nr.max(sums, axis=-1) if ord > 0 else nr.min(sums, axis=-1)
+    return nr.reshape(out, out.shape + (1, 1)) if keepdims else out
+
+
+def matrix_power(x, n):
+    # binary exponentiation: about 2·log2(n) matmuls
+    nr = _ns()
+    if n == 0:
+        return nr.zeros_like(x) + nr.eye(x.shape[-1], dtype=x.dtype, device=x.device)
+    if n < 0:
+        x, n = nr.linalg.inv(x), -n
+    result, base = None, x
+    while n:
+        if n & 1:
+            result = base if result is None else nr.matmul(result, base)
+        n >>= 1
+        if n:
+            base = nr.matmul(base, base)
+    return result
+
+
+def _cutoff(nr, s, rtol):
+    """``rtol`` times the largest singular value of each matrix, as a trailing axis to compare ``s`` with."""
+    largest = nr.max(s, axis=-1, keepdims=True)
+    return (nr.expand_dims(rtol, axis=-1) if hasattr(rtol, "shape") else rtol) * largest
+
+
+def matrix_rank(x, rtol=None):
+    nr = _ns()
+    s = nr.linalg.svdvals(x)
+    if s.shape[-1] == 0:
+        return nr.zeros(s.shape[:-1], dtype=_d.int64, device=x.device)
+    return nr.count_nonzero(s > _cutoff(nr, s, rtol), axis=-1)
+
+
+def pinv(x, rtol=None):
+    nr = _ns()
+    u, s, vh = nr.linalg.svd(x, full_matrices=False)
+    if s.shape[-1] == 0:
+        return nr.zeros(x.shape[:-2] + (x.shape[-1], x.shape[-2]), dtype=x.dtype, device=x.device)
+    keep = s > _cutoff(nr, s, rtol)
+    s_inv = nr.where(keep, 1 / nr.where(keep, s, nr.ones_like(s)), nr.zeros_like(s))
+    return nr.matmul(nr.conj(nr.matrix_transpose(vh)) * nr.expand_dims(s_inv, axis=-2),
+                     nr.conj(nr.matrix_transpose(u)))
+
+
+def _shift(x, axes, sign):
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    return _ns().roll(x, tuple(sign * (x.shape[a] // 2) for a in axes), axis=axes)
+
+
+def fftshift(x, axes=None):
+    return _shift(x, axes, 1)
+
+
+def ifftshift(x, axes=None):
+    return _shift(x, axes, -1)
+
+
+def fftfreq(n, d, dtype, device):
+    # [0, 1, ..., ceil(n/2) - 1, -floor(n/2), ..., -1] / (n d)
+    nr = _ns()
+    k = nr.concat([nr.arange(0, (n - 1) // 2 + 1, device=device), nr.arange(-(n // 2), 0, device=device)])
+    return nr.astype(k, dtype) * (1.0 / (n * d))
+
+
+def rfftfreq(n, d, dtype, device):
+    nr = _ns()
+    return nr.astype(nr.arange(0, n // 2 + 1, device=device), dtype) * (1.0 / (n * d))
+
+
+DECOMPOSITIONS.update({fn.__name__: fn for fn in (
+    cross, outer, diagonal, trace, vector_norm, matrix_norm, matrix_power, matrix_rank, pinv, fftshift, ifftshift,
+    fftfreq, rfftfreq)})
+DECOMPOSITIONS.update({name: _host_fallback(name, ns) for ns, names in _HOST_FALLBACKS.items() for name in names})

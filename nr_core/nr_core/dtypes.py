@@ -6,7 +6,8 @@ import numpy as np
 __all__ = [
     "DType", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float32", "float64", "complex64", "complex128", "promote_types", "scalar_result_dtype",
-    "ALL_DTYPES", "from_numpy_dtype", "default_float", "default_int", "default_complex",
+    "ALL_DTYPES", "from_numpy_dtype", "default_float", "default_int", "default_complex", "real_dtype",
+    "complex_dtype",
 ]
 
 _builtin_bool = bool
@@ -114,6 +115,16 @@ for _a in ALL_DTYPES:
         if _r is not None:
             PROMOTION_TABLE[(_a, _b)] = _r
 del _a, _b, _r
+
+
+def real_dtype(dt: DType) -> DType:
+    """The real dtype of a complex dtype's parts (``complex64 -> float32``); other dtypes map to themselves."""
+    return _FLOAT[dt.itemsize // 2] if dt.kind == "complex" else dt
+
+
+def complex_dtype(dt: DType) -> DType:
+    """The complex dtype whose parts have a real floating dtype (``float32 -> complex64``)."""
+    return _COMPLEX[2 * dt.itemsize] if dt.kind == "float" else dt
 
 
 def promote_types(a: DType, b: DType, op: str = "result_type") -> DType:

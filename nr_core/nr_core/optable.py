@@ -10,7 +10,8 @@ Kernel calling convention (what ``backend.kernels[name]`` receives and returns),
 - ``shape``/``view``/``indexing``/``linalg``/``sort``/``set``/``search``: the buffers then the keyword
   parameters named in the frontend function (``shape=``, ``axes=``, ``axis=``, ``key=`` …).
 - ``creation``: keyword parameters plus ``dtype`` (an nr DType) and ``device`` (an nr Device).
-Multi-output ops return a tuple of buffers.
+Multi-output ops return a tuple of buffers. ``setitem(buf, value, key=)`` writes in place and returns the
+buffer the array holds from then on (the same one, unless the old one was immutable).
 """
 from __future__ import annotations
 
@@ -231,3 +232,58 @@ def register_op(op: OpDef) -> None:
     if prev is not None and prev != op:
         raise ValueError(f"op {op.name!r} is already in the op table with a different definition")
     OPS[op.name] = op
+
+
+# =================================================================================================
+# linalg and fft extensions (``nr.linalg``, ``nr.fft``). Factorisations and transforms are kernels of
+# the ndarray-module backends; backends without them fall back to the host (see ``decompositions``).
+# Composite ops (norms, trace, outer, cross, matrix_power, pinv, matrix_rank, fftshift) are
+# decompositions in nr ops that a backend may override.
+# =================================================================================================
+def _linalg(name, nin, dtypes, result="custom", differentiable=True, primitive=False, nout=1, view=False):
+    return OpDef(name, "linalg", nin, dtypes, result, differentiable, primitive, view=view, nout=nout)
+
+
+def _fft(name, nin, dtypes, result="custom", differentiable=True, kind="fft"):
+    return OpDef(name, kind, nin, dtypes, result, differentiable, primitive=False)
+
+
+_EXTENSIONS = [
+    _linalg("cholesky", 1, "floating-point", "same"),
+    _linalg("cross", 2, "numeric", "same"),
+    _linalg("det", 1, "floating-point", "same"),
+    _linalg("diagonal", 1, "any", "same", view=True),
+    _linalg("eigh", 1, "floating-point", nout=2),
+    _linalg("eigvalsh", 1, "floating-point", "real"),
+    _linalg("inv", 1, "floating-point", "same"),
+    _linalg("matrix_norm", 1, "floating-point", "real"),
+    _linalg("matrix_power", 1, "floating-point", "same"),
+    _linalg("matrix_rank", 1, "floating-point", "index", differentiable=False),
+    _linalg("outer", 2, "numeric", "same"),
+    _linalg("pinv", 1, "floating-point", "same"),
+    _linalg("qr", 1, "floating-point", nout=2),
+    _linalg("slogdet", 1, "floating-point", nout=2),
+    _linalg("solve", 2, "floating-point", "same"),
+    _linalg("svd", 1, "floating-point", nout=3),
+    _linalg("svdvals", 1, "floating-point", "real"),
+    _linalg("trace", 1, "numeric"),
+    _linalg("vector_norm", 1, "floating-point", "real"),
+    _fft("fft", 1, "complex floating-point", "same"),
+    _fft("ifft", 1, "complex floating-point", "same"),
+    _fft("fftn", 1, "complex floating-point", "same"),
+    _fft("ifftn", 1, "complex floating-point", "same"),
+    _fft("rfft", 1, "real floating-point"),
+    _fft("irfft", 1, "complex floating-point", "real"),
+    _fft("rfftn", 1, "real floating-point"),
+    _fft("irfftn", 1, "complex floating-point", "real"),
+    _fft("hfft", 1, "complex floating-point", "real"),
+    _fft("ihfft", 1, "real floating-point"),
+    _fft("fftshift", 1, "any", "same"),
+    _fft("ifftshift", 1, "any", "same"),
+    _fft("fftfreq", 0, "real floating-point", differentiable=False, kind="creation"),
+    _fft("rfftfreq", 0, "real floating-point", differentiable=False, kind="creation"),
+]
+
+for _op in _EXTENSIONS:
+    register_op(_op)
+del _op

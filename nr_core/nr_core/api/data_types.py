@@ -67,9 +67,9 @@ def finfo(type, /) -> finfo_object:
     if dt.kind not in ("float", "complex"):
         raise TypeError(f"finfo: {dt.name} is not a floating-point dtype")
     fi = np.finfo(dt.numpy)
-    real = _d.float32 if dt in (_d.float32, _d.complex64) else _d.float64
+    # the standard describes a complex dtype by its real components (finfo(complex64).dtype is float32)
     return finfo_object(int(fi.bits), float(fi.eps), float(fi.max), float(fi.min), float(fi.smallest_normal),
-                        real if dt.kind == "float" else dt)
+                        _d.real_dtype(dt))
 
 
 def iinfo(type, /) -> iinfo_object:

@@ -92,11 +92,10 @@ def clip(x, /, min=None, max=None) -> Tensor:
             out = maximum(out, min)
         if max is not None:
             out = minimum(out, max)
-        if out._dtype is not x._dtype:
+        if out._dtype is not x._dtype:  # the bounds do not take part in type promotion
             from .data_types import astype
             out = astype(out, x._dtype)
-        from .manipulation import broadcast_to
-        return broadcast_to(out, x.shape) if out.shape != x.shape else (out if out is not x else +x)
+        return out  # shaped like x, min and max broadcast together
     for b in (min, max):
         if b is not None and not isinstance(b, (int, float)):
             raise TypeError(f"clip: bounds must be real numbers or nr arrays, got {b!r}")

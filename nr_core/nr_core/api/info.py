@@ -12,7 +12,9 @@ class Info:
     __module__ = "nr_core"
 
     def capabilities(self) -> dict:
-        return {"boolean indexing": True, "data-dependent shapes": True, "max dimensions": 64}
+        """What the default device's backend can do (boolean masks need data-dependent shapes)."""
+        dynamic = REGISTRY.backend_for(REGISTRY.default_device()).capabilities.data_dependent_shapes
+        return {"boolean indexing": dynamic, "data-dependent shapes": dynamic, "max dimensions": 64}
 
     def default_device(self):
         return REGISTRY.default_device()

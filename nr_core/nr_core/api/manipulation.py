@@ -63,7 +63,7 @@ def broadcast_arrays(*arrays) -> list[Tensor]:
     return [broadcast_to(a, shape) for a in arrays]
 
 
-def expand_dims(x, /, *, axis=0) -> Tensor:
+def expand_dims(x, /, axis: int = 0) -> Tensor:
     array(x, "expand_dims")
     axes = normalize_axes(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)), "expand_dims")
     return apply(OPS["expand_dims"], (x,), {"axis": axes if len(axes) > 1 else axes[0]}, x._dtype)

@@ -1,6 +1,8 @@
 """Statistical and utility reductions: sum/prod/min/max/mean/std/var, cumulative sums and products, all/any/diff."""
 from __future__ import annotations
 
+import builtins
+
 from .. import dtypes as _d
 from ..dispatch import apply, bad_dtype
 from ..optable import OPS
@@ -23,7 +25,7 @@ def _reduce(name, x, axis, keepdims, out_dtype=None, **params):
 
 def _no_identity(name, x, axis):
     axes = range(x.ndim) if axis is None else normalize_axes(axis, x.ndim, name)
-    if any(x.shape[a] == 0 for a in axes):
+    if builtins.any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"{name}: reduction over a zero-size axis of shape {x.shape} has no identity")
 
 

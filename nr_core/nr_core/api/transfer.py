@@ -29,7 +29,7 @@ def to_device(x: Tensor, device, stream=None) -> Tensor:
         host = src._backend.to_host(src._data)
         if backend is src._backend:  # fake devices of one backend share memory: copy to keep them apart
             host = np.array(host, copy=True)
-        return wrap(backend.from_host(np.ascontiguousarray(host), dev), backend, dev, src._dtype)
+        return wrap(backend.from_host(np.array(host, order="C", copy=None), dev), backend, dev, src._dtype)
 
     if x._requires_grad and _grad.enabled and dispatch._interceptor is not None:
         return dispatch._interceptor(_TO_DEVICE, (x,), {"device": dev, "source": x._device}, run)
@@ -37,6 +37,9 @@ def to_device(x: Tensor, device, stream=None) -> Tensor:
 
 
 def dlpack(x: Tensor, *, stream=None, max_version=None, dl_device=None, copy=None):
+    if x._requires_grad:
+        # like PyTorch: a consumer would silently cut the array from the graph
+        raise BufferError("__dlpack__: the array requires grad; export x.detach() instead")
     kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version), ("dl_device", dl_device),
                                 ("copy", copy)) if v is not None}
     return x._backend.dlpack(x._data, **kwargs)

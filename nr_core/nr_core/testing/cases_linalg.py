@@ -199,6 +199,8 @@ def _c2c(name, dtypes):
 
 @generates("rfft", "rfftn", "ihfft")
 def _r2c(name, dtypes):
+    if not _complex(dtypes):  # the results are complex: nothing to run on a device without complex dtypes
+        return
     for dt in _real(dtypes):
         x = values((4, 6), dt)
         for norm in ("backward", "ortho"):
