@@ -54,7 +54,7 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool =
                 if copy is False:
                     raise ValueError(f"asarray: copy=False but the array is on {obj._device}, not {dev}")
                 out = out.to_device(dev)
-                copy = None if copy else copy
+                copy = None  # the move made the copy
         if dtype is not None and dtype is not out._dtype:
             if copy is False:
                 raise ValueError(f"asarray: copy=False but casting {out._dtype.name} to {dtype.name} needs a copy")
@@ -74,7 +74,7 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool =
         if dtype is not None:
             host = host.astype(dtype.numpy, copy=False)
         nr_dt = _d.from_numpy_dtype(host.dtype)
-    elif hasattr(obj, "__array_interface__") or hasattr(obj, "__buffer__") and not isinstance(obj, (bytes, str)):
+    elif hasattr(obj, "__array_interface__") or isinstance(obj, (memoryview, bytearray)):  # buffer protocol
         host = np.array(obj, copy=copy)
         if dtype is not None:
             host = host.astype(dtype.numpy, copy=False)
@@ -85,10 +85,7 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool =
         host, nr_dt = _from_python(obj, dtype)
     if not backend.supports_dtype(nr_dt, dev):
         raise TypeError(f"asarray: dtype {nr_dt.name} is not supported on device {dev}")
-    buf = backend.from_host(host, dev)
-    if copy and buf is host and isinstance(obj, (np.ndarray, np.generic)) and host is obj:
-        buf = host.copy()
-    return _finish(wrap(buf, backend, dev, nr_dt), requires_grad)
+    return _finish(wrap(backend.from_host(host, dev), backend, dev, nr_dt), requires_grad)
 
 
 def _copy(x: Tensor) -> Tensor:
