@@ -38,6 +38,8 @@ CATEGORIES = {
     "complex floating-point": _COMPLEX,
     "real numeric": _REAL,
     "numeric": _NUMERIC,
+    # sum/prod of bools count, as in NumPy and PyTorch (the standard leaves bool out)
+    "numeric or boolean": _NUMERIC | _BOOL,
     # PyTorch-style: integer/bool inputs are accepted and computed in the default float dtype
     "float-promoting": _ANY,
     "real float-promoting": _REAL | _BOOL,
@@ -156,8 +158,8 @@ _TABLE = [
     OpDef("to_host", "transfer", 1, "any", "custom", differentiable=False),
     OpDef("to_device", "transfer", 1, "any", "custom"),
     # ---- reductions
-    OpDef("sum", "reduction", 1, "numeric", "custom"),
-    OpDef("prod", "reduction", 1, "numeric", "custom"),
+    OpDef("sum", "reduction", 1, "numeric or boolean", "custom"),
+    OpDef("prod", "reduction", 1, "numeric or boolean", "custom"),
     OpDef("max", "reduction", 1, "real numeric"),
     OpDef("min", "reduction", 1, "real numeric"),
     OpDef("mean", "reduction", 1, "floating-point"),

@@ -1,0 +1,66 @@
+"""Every script in examples/ runs, with fast settings, so none of them rots."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def run(script: str, *args: str, timeout: int = 600) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NR_")}
+    r = subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True,
+                       cwd=EXAMPLES, env=env, timeout=timeout)
+    assert r.returncode == 0, f"{script} failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
+    return r.stdout
+
+
+def accuracy(out: str) -> float:
+    return float(re.search(r"accuracy (\d\.\d+)", out).group(1))
+
+
+def test_demo_trains_saves_and_plots(tmp_path):
+    out = run("demo.py", "--device", "cpu", "--epochs", "3", "--out", str(tmp_path), "--no-progress")
+    assert accuracy(out) > 0.85
+    assert (tmp_path / "digits_cnn.safetensors").stat().st_size > 10_000
+    png = (tmp_path / "training_curves.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_mlp_digits():
+    assert accuracy(run("mlp_digits.py", "--device", "cpu", "--epochs", "5")) > 0.85
+
+
+def test_cnn_digits(tmp_path):
+    assert accuracy(run("cnn_digits.py", "--device", "cpu", "--epochs", "2", "--out", str(tmp_path))) > 0.7
+
+
+def test_lstm_sequence():
+    assert accuracy(run("lstm_sequence.py", "--device", "cpu", "--epochs", "6")) > 0.6
+
+
+def test_transformer_classifier():
+    assert accuracy(run("transformer_classifier.py", "--device", "cpu", "--epochs", "8")) > 0.6
+
+
+def test_array_api_consumers():
+    pytest.importorskip("sklearn")
+    out = run("array_api_consumers.py", "--device", "cpu")
+    values = dict(line.split(None, 1) for line in out.strip().splitlines())
+    assert values["scipy_returns"].strip() == "nr_core"
+    assert float(values["standardize_max_abs_diff"]) < 1e-12 and float(values["scipy_max_abs_diff"]) < 1e-12
+    assert float(values["sklearn_lda_train_accuracy"]) == pytest.approx(float(values["sklearn_numpy_accuracy"]))
+
+
+def test_resume_checkpoint(tmp_path):
+    out = run("resume_checkpoint.py", "--device", "cpu", "--epochs", "2", "--out", str(tmp_path))
+    assert "largest parameter difference 0" in out
+
+
+def test_every_example_has_a_test():
+    tested = {name for name in re.findall(r'run\("(\w+\.py)"', Path(__file__).read_text())}
+    scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
+    assert scripts == tested, f"examples without a test: {sorted(scripts - tested)}"
