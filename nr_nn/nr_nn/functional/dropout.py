@@ -1,0 +1,62 @@
+"""Dropout family: masks drawn from ``nr.random`` so ``nr.random.seed`` makes them reproducible."""
+from __future__ import annotations
+
+import nr_core as nr
+
+from ._checks import floating
+
+
+def _check_p(fn, p):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{fn}: dropout probability must be between 0 and 1, got {p}")
+
+
+def _masked(x, p, mask_shape):
+    if p == 1.0:
+        return x * 0.0
+    keep = nr.random.uniform(mask_shape, dtype=x.dtype, device=x.device) >= p
+    return x * (nr.astype(keep, x.dtype) * (1.0 / (1.0 - p)))
+
+
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    x = floating(input, "dropout")
+    _check_p("dropout", p)
+    if not training or p == 0.0:
+        return x
+    return _masked(x, p, x.shape)
+
+
+def _feature_dropout(fn, input, p, training, batched_ndim):
+    x = floating(input, fn)
+    _check_p(fn, p)
+    if x.ndim not in (batched_ndim - 1, batched_ndim):
+        raise ValueError(f"{fn}: expected a {batched_ndim - 1}-D or {batched_ndim}-D input, got shape {x.shape}")
+    if not training or p == 0.0:
+        return x
+    lead = 2 if x.ndim == batched_ndim else 1
+    return _masked(x, p, x.shape[:lead] + (1,) * (x.ndim - lead))
+
+
+def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    return _feature_dropout("dropout1d", input, p, training, 3)
+
+
+def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    return _feature_dropout("dropout2d", input, p, training, 4)
+
+
+def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
+    return _feature_dropout("dropout3d", input, p, training, 5)
+
+
+def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):
+    """Dropout that keeps SELU's self-normalising mean and variance."""
+    x = floating(input, "alpha_dropout")
+    _check_p("alpha_dropout", p)
+    if not training or p == 0.0:
+        return x
+    alpha_p = -1.7580993408473766
+    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
+    b = -a * alpha_p * p
+    keep = nr.astype(nr.random.uniform(x.shape, dtype=x.dtype, device=x.device) >= p, x.dtype)
+    return (x * keep + (1.0 - keep) * alpha_p) * a + b

@@ -1,0 +1,231 @@
+"""Sample inputs of the nn ops for nr_core's backend test kit, each with a plain NumPy reference written
+independently of the kernels (window views + einsum, ``np.add.at`` scatters, ``math.erf``)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._grid import offsets
+
+# (x shape, weight shape, stride, padding pairs, dilation, groups)
+CONV_GEOMETRY = [
+    ((2, 3, 7, 6), (4, 3, 3, 2), (1, 1), ((1, 1), (0, 0)), (1, 1), 1),
+    ((1, 4, 9, 8), (6, 2, 3, 3), (2, 1), ((1, 2), (1, 0)), (1, 2), 2),
+    ((2, 2, 7), (3, 2, 2), (3,), ((2, 2),), (2,), 1),
+]
+# (x shape, kernel, stride, padding pairs, dilation)
+POOL_GEOMETRY = [
+    ((2, 3, 6, 6), (2, 2), (2, 2), ((0, 0), (0, 0)), (1, 1)),
+    ((1, 2, 7, 8), (3, 2), (2, 1), ((1, 2), (0, 1)), (1, 2)),
+    ((2, 2, 9), (3,), (2,), ((1, 1),), (1,)),
+]
+
+
+def _values(shape, dtype, seed):
+    return np.random.default_rng(seed).uniform(-2.0, 2.0, shape).astype(dtype.numpy)
+
+
+def _floats(dtypes):
+    from nr_core import dtypes as _d
+    return [d for d in (_d.float32, _d.float64) if d in dtypes]
+
+
+def _windows(x, padding, ksize, stride, dilation, fill=0.0):
+    """(N, C, *out, *k) windows of the padded input, by sliding_window_view (the kernels use slices)."""
+    nd = len(ksize)
+    xp = np.pad(x, ((0, 0), (0, 0)) + tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding), constant_values=fill)
+    xp = xp[(slice(None), slice(None)) + tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                                               for (lo, hi), n in zip(padding, xp.shape[2:]))]
+    span = tuple(d * (k - 1) + 1 for k, d in zip(ksize, dilation))
+    v = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(2, 2 + nd)))
+    return v[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)
+             + tuple(slice(None, None, d) for d in dilation)]
+
+
+def _letters(nd):
+    return "xyz"[:nd], "ijk"[:nd]
+
+
+def conv_ref(x, w, stride, padding, dilation, groups):
+    nd = x.ndim - 2
+    win = _windows(x, padding, w.shape[2:], stride, dilation)
+    o, k = _letters(nd)
+    cg, fg = x.shape[1] // groups, w.shape[0] // groups
+    parts = [np.einsum(f"nc{o}{k},fc{k}->nf{o}", win[:, g * cg:(g + 1) * cg], w[g * fg:(g + 1) * fg])
+             for g in range(groups)]
+    return np.concatenate(parts, axis=1).astype(x.dtype)
+
+
+def conv_weight_grad_ref(x, gy, weight_shape, stride, padding, dilation, groups):
+    nd = x.ndim - 2
+    win = _windows(x, padding, weight_shape[2:], stride, dilation)
+    win = win[(slice(None), slice(None)) + tuple(slice(0, n) for n in gy.shape[2:])]
+    o, k = _letters(nd)
+    cg, fg = x.shape[1] // groups, gy.shape[1] // groups
+    parts = [np.einsum(f"nf{o},nc{o}{k}->fc{k}", gy[:, g * fg:(g + 1) * fg], win[:, g * cg:(g + 1) * cg])
+             for g in range(groups)]
+    return np.concatenate(parts, axis=0).astype(x.dtype)
+
+
+def conv_transpose_ref(x, w, stride, padding, dilation, groups):
+    """Scatter every input value times the kernel onto the full grid, then crop (the adjoint's definition)."""
+    nd = x.ndim - 2
+    ksize = w.shape[2:]
+    full = [(n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(x.shape[2:], stride, dilation, ksize)]
+    out_sp = [f - lo - hi for f, (lo, hi) in zip(full, padding)]
+    grid_sp = [max(f, lo + o) for f, (lo, _), o in zip(full, padding, out_sp)]
+    cg, fo = x.shape[1] // groups, w.shape[1]
+    grid = np.zeros((x.shape[0], fo * groups) + tuple(grid_sp))
+    o, _ = _letters(nd)
+    for offs in offsets(ksize):
+        key = (slice(None), slice(None)) + tuple(slice(k * d, k * d + (n - 1) * s + 1, s) for k, d, n, s in
+                                                 zip(offs, dilation, x.shape[2:], stride))
+        for g in range(groups):
+            wk = w[(slice(g * cg, (g + 1) * cg), slice(None)) + offs]
+            contrib = np.einsum(f"nc{o},cf->nf{o}", x[:, g * cg:(g + 1) * cg], wk)
+            grid[(slice(None), slice(g * fo, (g + 1) * fo)) + key[2:]] += contrib
+    crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(padding, out_sp))
+    return grid[(slice(None), slice(None)) + crop].astype(x.dtype)
+
+
+def max_pool_ref(x, kernel_size, stride, padding, dilation, index_dtype):
+    nd = len(kernel_size)
+    win = _windows(x, padding, kernel_size, stride, dilation, fill=-np.inf)
+    flat = win.reshape(win.shape[:2 + nd] + (-1,))
+    return flat.max(axis=-1), flat.argmax(axis=-1).astype(index_dtype.numpy)
+
+
+def _scatter_windows(gy_cols, input_shape, kernel_size, stride, padding, dilation):
+    """Add ``gy_cols[..., offset]`` onto the input cell each (window, offset) reads (np.add.at, no kernels)."""
+    nd = len(kernel_size)
+    spatial = input_shape[2:]
+    grid = np.zeros(tuple(input_shape[:2]) + tuple(n + lo + max(hi, 0) for n, (lo, hi) in zip(spatial, padding)))
+    out_sp = gy_cols.shape[2:2 + nd]
+    for i, offs in enumerate(offsets(kernel_size)):
+        key = tuple(slice(k * d, k * d + (n - 1) * s + 1, s) for k, d, n, s in zip(offs, dilation, out_sp, stride))
+        np.add.at(grid, (slice(None), slice(None)) + key, gy_cols[..., i])
+    return grid[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for (lo, _), n in zip(padding, spatial))]
+
+
+def max_pool_backward_ref(arg, gy, input_shape, kernel_size, stride, padding, dilation):
+    k = math.prod(kernel_size)
+    cols = (np.arange(k) == arg[..., None]) * gy[..., None]
+    return _scatter_windows(cols, input_shape, kernel_size, stride, padding, dilation).astype(gy.dtype)
+
+
+def _divisor(spatial, kernel_size, stride, padding, count_pad, divisor_override):
+    if divisor_override:
+        return divisor_override
+    counted = np.pad(np.ones(spatial), tuple(count_pad), constant_values=1.0)
+    extra = tuple((lo - clo, hi - chi) for (lo, hi), (clo, chi) in zip(padding, count_pad))
+    win = _windows(counted[None, None], extra, kernel_size, stride, (1,) * len(kernel_size))
+    return win.sum(axis=tuple(range(-len(kernel_size), 0)))[0, 0]
+
+
+def avg_pool_ref(x, kernel_size, stride, padding, count_pad, divisor_override):
+    nd = len(kernel_size)
+    win = _windows(x, padding, kernel_size, stride, (1,) * nd)
+    div = _divisor(x.shape[2:], kernel_size, stride, padding, count_pad, divisor_override)
+    return (win.sum(axis=tuple(range(-nd, 0))) / div).astype(x.dtype)
+
+
+def avg_pool_backward_ref(gy, input_shape, kernel_size, stride, padding, count_pad, divisor_override):
+    div = _divisor(input_shape[2:], kernel_size, stride, padding, count_pad, divisor_override)
+    k = math.prod(kernel_size)
+    cols = np.repeat((gy / div)[..., None], k, axis=-1)
+    return _scatter_windows(cols, input_shape, kernel_size, stride, padding, (1,) * len(kernel_size)).astype(gy.dtype)
+
+
+def softmax_ref(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax_ref(x, axis):
+    s = x - x.max(axis=axis, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+
+
+def layer_norm_ref(x, ndim, eps):
+    axes = tuple(range(-ndim, 0))
+    d = x - x.mean(axis=axes, keepdims=True)
+    return (d / np.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)).astype(x.dtype)
+
+
+def erf_ref(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x).astype(x.dtype)
+
+
+# ---- generators -------------------------------------------------------------------------------
+def _sample(name, args, kwargs, call, ref, label, grad=True):
+    from nr_core.testing.cases import Sample
+    return Sample(name, args, kwargs, call=call, ref=ref, label=label, grad=grad)
+
+
+def conv_samples(name, dtypes):
+    from . import conv as ops
+    for dt in _floats(dtypes):
+        for i, (xs, ws, s, p, d, g) in enumerate(CONV_GEOMETRY):
+            kw = {"stride": s, "padding": p, "dilation": d, "groups": g}
+            x, w = _values(xs, dt, i), _values(ws, dt, i + 10)
+            label = f"{dt.name}-{i}"
+            if name == "conv":
+                yield _sample(name, (x, w), kw, ops.conv, conv_ref, label)
+            elif name == "conv_weight_grad":
+                gy = _values(conv_ref(x, w, **kw).shape, dt, i + 20)
+                yield _sample(name, (x, gy), {"weight_shape": ws, **kw}, ops.conv_weight_grad, conv_weight_grad_ref,
+                              label)
+            else:
+                # the adjoint maps a conv's output grid onto its input grid: weight (Cin, Cout/G, *k)
+                wt = _values((xs[1], ws[0] // g) + ws[2:], dt, i + 30)
+                yield _sample(name, (x, wt), kw, ops.conv_transpose, conv_transpose_ref, label)
+
+
+def pool_samples(name, dtypes):
+    from . import pooling as ops
+    for dt in _floats(dtypes):
+        for i, (xs, k, s, p, d) in enumerate(POOL_GEOMETRY):
+            x = _values(xs, dt, i)
+            label = f"{dt.name}-{i}"
+            if name == "max_pool":
+                kw = {"kernel_size": k, "stride": s, "padding": p, "dilation": d}
+                yield _sample(name, (x,), kw, ops.max_pool,
+                              lambda *a, **q: max_pool_ref(*a, **q, index_dtype=ops.index_dtype(q["kernel_size"])),
+                              label)
+            elif name == "max_pool_backward":
+                _, arg = max_pool_ref(x, k, s, p, d, ops.index_dtype(k))
+                gy = _values(arg.shape, dt, i + 5)
+                kw = {"input_shape": xs, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
+                yield _sample(name, (arg, gy), kw, ops.max_pool_backward, max_pool_backward_ref, label, grad=False)
+            else:
+                count = p if i % 2 == 0 else ((0, 0),) * len(k)
+                kw = {"kernel_size": k, "stride": s, "padding": p, "count_pad": count,
+                      "divisor_override": 3 if i == 2 else None}
+                if name == "avg_pool":
+                    yield _sample(name, (x,), kw, ops.avg_pool, avg_pool_ref, label)
+                else:
+                    gy = _values(avg_pool_ref(x, **kw).shape, dt, i + 5)
+                    yield _sample(name, (gy,), {"input_shape": xs, **kw}, ops.avg_pool_backward,
+                                  avg_pool_backward_ref, label)
+
+
+def pointwise_samples(name, dtypes):
+    from . import normalization, softmax, special
+    table = {
+        "softmax": (softmax.softmax, softmax_ref, [{"axis": 1}, {"axis": 0}]),
+        "log_softmax": (softmax.log_softmax, log_softmax_ref, [{"axis": 1}, {"axis": 2}]),
+        "layer_norm": (normalization.layer_norm, layer_norm_ref, [{"ndim": 1, "eps": 1e-5},
+                                                                  {"ndim": 2, "eps": 1e-3}]),
+        "erf": (special.erf, erf_ref, [{}]),
+    }
+    call, ref, params = table[name]
+    for dt in _floats(dtypes):
+        for i, kw in enumerate(params):
+            yield _sample(name, (_values((3, 4, 5), dt, i),), kw, call, ref, f"{dt.name}-{i}")
+
+
+SAMPLES = {"conv": conv_samples, "conv_transpose": conv_samples, "conv_weight_grad": conv_samples,
+           "max_pool": pool_samples, "max_pool_backward": pool_samples, "avg_pool": pool_samples,
+           "avg_pool_backward": pool_samples, "softmax": pointwise_samples, "log_softmax": pointwise_samples,
+           "layer_norm": pointwise_samples, "erf": pointwise_samples}
