@@ -82,6 +82,11 @@ class Registry:
     def register_plugin(self, plugin: Any, name: str, distribution: str = "", version: str = "") -> None:
         """Register a plugin object or module and run its hooks now; failures are recorded per plugin."""
         with self._lock:
+            if self.pm.is_registered(plugin):  # e.g. a plugin package that registered itself on import
+                status = self.statuses.get(name)
+                if status is not None and not status.distribution:
+                    status.distribution, status.version = distribution, version
+                return
             try:
                 self.pm.register(plugin, name=name)
             except Exception as exc:

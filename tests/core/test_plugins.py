@@ -197,3 +197,18 @@ def test_capabilities_refuse_dtypes_before_any_kernel():
     finally:
         nr.plugins.unregister("toy")
     assert REGISTRY.by_kind.get("toy") is None
+
+
+def test_registering_the_same_plugin_twice_is_harmless():
+    plugin = ToyPlugin()
+    nr.plugins.register(plugin, name="toy")
+    try:
+        nr.plugins.register(plugin, name="toy")  # a package that also registers itself on import
+        assert {s.name: s for s in nr.backends()}["toy"].available
+    finally:
+        nr.plugins.unregister("toy")
+
+
+def test_strict_mode_with_every_installed_plugin():
+    r = _run("import nr_core as nr; print(nr.ones(2).tolist())", NR_STRICT_PLUGINS="1")
+    assert r.returncode == 0 and r.stdout.strip() == "[1.0, 1.0]", r.stderr
