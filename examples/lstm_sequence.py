@@ -28,12 +28,13 @@ def run(device: str, epochs: int = 15, n_train: int = 800, seed: int = 0) -> flo
     x, y = sine_frequencies(n_train + 200, seed=seed)
     train = data.TensorDataset(nr.asarray(x[:n_train]), nr.asarray(y[:n_train]))
     model = LSTMClassifier().to(device)
-    opt = optim.Adam(model.parameters(), lr=1e-2)
+    opt = optim.Adam(model.parameters(), lr=5e-3)
     loss_fn = nn.CrossEntropyLoss()
     for _ in range(epochs):
         for xb, yb in data.DataLoader(train, batch_size=64, shuffle=True, device=device):
             opt.zero_grad()
             loss_fn(model(xb), yb).backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # the usual guard against exploding LSTM gradients
             opt.step()
     model.eval()
     with nr.no_grad():
