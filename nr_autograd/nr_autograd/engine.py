@@ -271,11 +271,12 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool | None = None, cr
     run_backward((tensor,), (gradient,), retain_graph, create_graph, inputs)
 
 
-def run_backward(tensors, gradients=None, retain_graph: bool | None = None, create_graph: bool = False,
+def run_backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs=None) -> None:
-    """``nr_autograd.backward(tensors, gradients)``: backward from several outputs at once (PyTorch's
+    """``nr_autograd.backward(tensors, grad_tensors)``: backward from several outputs at once (PyTorch's
     ``torch.autograd.backward``)."""
     tensors = _as_seq(tensors, "backward")
+    gradients = grad_tensors
     gradients = (None,) * len(tensors) if gradients is None else _as_seq_grads(gradients, len(tensors))
     roots = [_target(t, "backward", i) for i, t in enumerate(tensors)]
     seeds = [_seed(t, g, i) for i, (t, g) in enumerate(zip(tensors, gradients))]

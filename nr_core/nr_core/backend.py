@@ -53,6 +53,10 @@ class Backend:
         """Human-readable names for ``nr backends`` (platform and model)."""
         return {d: "" for d in self.devices()}
 
+    def is_accelerator(self, device: Device) -> bool:
+        """Whether the device is more than the host CPU (an OpenCL CPU device such as PoCL is not)."""
+        return True
+
     def accepts_device(self, device: Device) -> bool:
         return device in self.devices()
 

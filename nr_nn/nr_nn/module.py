@@ -372,7 +372,7 @@ class Module:
                 parts.append("missing keys: " + ", ".join(repr(k) for k in missing))
             if unexpected:
                 parts.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
-            raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+            raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
         plan = []
         for key, mod, table, name in slots:
             if key not in state_dict:
@@ -380,7 +380,7 @@ class Module:
             cur = getattr(mod, table)[name]
             value = _as_array(state_dict[key], key, cur)
             if tuple(value.shape) != tuple(cur.shape):
-                raise ValueError(f"load_state_dict: size mismatch for {key!r}: copying a value of shape "
+                raise RuntimeError(f"load_state_dict: size mismatch for {key!r}: copying a value of shape "
                                  f"{tuple(value.shape)} from the checkpoint, the shape in the current model is "
                                  f"{tuple(cur.shape)}")
             plan.append((mod, table, name, cur, value))

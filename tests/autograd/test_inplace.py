@@ -85,3 +85,16 @@ def test_unsaved_input_may_be_modified():
         h[0] = 5.0
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])
+
+
+def test_write_into_a_view_of_a_graph_array_is_refused_not_silently_wrong():
+    import nr_core as nr
+    x = nr.asarray([1.0, 2.0, 3.0], requires_grad=True)
+    val = nr.asarray([5.0], requires_grad=True)
+    h = x * 1.0
+    with pytest.raises(RuntimeError, match="view .*getitem.*requires grad"):
+        h[1:][0] = val[0] * 1.0
+    h = x * 1.0
+    h[1] = val[0] * 1.0  # the same write on the base array is tracked
+    (h * 2.0).sum().backward()
+    assert x.grad.tolist() == [2.0, 0.0, 2.0] and val.grad.tolist() == [2.0]

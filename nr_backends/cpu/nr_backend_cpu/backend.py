@@ -20,6 +20,9 @@ class CpuBackend(NdarrayBackend):
     def devices(self) -> list[Device]:
         return [Device("cpu", 0)]
 
+    def is_accelerator(self, device: Device) -> bool:
+        return False
+
     def accepts_device(self, device: Device) -> bool:
         return device.kind == "cpu" and device.index < N_FAKE_DEVICES
 

@@ -11,6 +11,7 @@ from ..tensor import Tensor
 
 _GETITEM, _SETITEM, _TAKE, _TAKE_ALONG = OPS["getitem"], OPS["setitem"], OPS["take"], OPS["take_along_axis"]
 _BASIC = (int, slice, type(None), type(Ellipsis))
+_VIEW_OPS = {name: op.view for name, op in OPS.items()}
 
 
 def _native_key(x: Tensor, key, op: str):
@@ -114,6 +115,10 @@ def setitem(x: Tensor, key, value) -> None:
         if x._grad_fn is None and x._requires_grad:
             raise RuntimeError("__setitem__: a leaf array that requires grad cannot be modified in place; "
                                "do it under nr.no_grad() or on a .detach()ed copy")
+        if x._grad_fn is not None and _VIEW_OPS.get(getattr(x._grad_fn, "op", None), False):
+            # the write would change the base array too, whose graph knows nothing of it: refuse, never mislead
+            raise RuntimeError(f"__setitem__: in-place write into a view (made by {x._grad_fn.op}) of an array that "
+                               "requires grad is not supported; write into the base array or .clone() the view")
         if not isinstance(value, Tensor):
             from .creation import asarray
             value = asarray(value, dtype=x._dtype, device=x._device)

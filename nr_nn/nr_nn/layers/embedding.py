@@ -15,6 +15,9 @@ class Embedding(Module):
                  max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
                  sparse: bool = False, _weight=None, _freeze: bool = False, device=None, dtype=None) -> None:
         super().__init__()
+        if sparse or scale_grad_by_freq:
+            raise ValueError("Embedding: sparse=True and scale_grad_by_freq=True are not supported (gradients are "
+                             "dense and unscaled)")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings "
