@@ -107,15 +107,18 @@ def tensordot(x1, x2, axes=2):
     free1 = [i for i in range(x1.ndim) if i not in a1]
     free2 = [i for i in range(x2.ndim) if i not in a2]
     k = math.prod(x1.shape[i] for i in a1)
-    p1 = nr.reshape(nr.permute_dims(x1, tuple(free1) + tuple(a1)), (-1, k))
-    p2 = nr.reshape(nr.permute_dims(x2, tuple(a2) + tuple(free2)), (k, -1))
+    # explicit sizes: -1 cannot be inferred when an axis is empty
+    m, n = math.prod(x1.shape[i] for i in free1), math.prod(x2.shape[i] for i in free2)
+    p1 = nr.reshape(nr.permute_dims(x1, tuple(free1) + tuple(a1)), (m, k))
+    p2 = nr.reshape(nr.permute_dims(x2, tuple(a2) + tuple(free2)), (k, n))
     out_shape = tuple(x1.shape[i] for i in free1) + tuple(x2.shape[i] for i in free2)
     return nr.reshape(nr.matmul(p1, p2), out_shape)
 
 
 def vecdot(x1, x2, axis=-1):
     nr = _ns()
-    return nr.sum(nr.conj(x1) * x2, axis=axis)
+    prod = nr.conj(x1) * x2
+    return nr.sum(prod, axis=axis, dtype=prod.dtype)  # the operands' dtype, not sum's widened default
 
 
 def expand_dims(x, axis):

@@ -44,3 +44,10 @@ def test_array_interop_on_cpu():
     assert np.asarray(x).dtype == np.float64
     with pytest.raises(TypeError, match="ufunc"):
         np.add(np.ones(2), nr.ones(2))  # mixing libraries is an error, not a silent conversion
+
+
+def test_asarray_of_nested_arrays_from_a_device_without_host_views():
+    pytest.importorskip("nr_example_backend")
+    a = nr.asarray([1.0, 2.0], device="example")
+    out = nr.asarray([[a[0] * a[1], a[1]], [a[0], a[0]]], device="example")  # the array API suite does this
+    assert out.tolist() == [[2.0, 2.0], [1.0, 1.0]] and out.dtype is nr.float32 and str(out.device) == "example:0"

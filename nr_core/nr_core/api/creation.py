@@ -94,19 +94,24 @@ def _copy(x: Tensor) -> Tensor:
 
 
 def _from_python(obj, dtype):
+    _check_nested(obj)
+    holds_arrays = isinstance(obj, (list, tuple)) and _holds_arrays(obj)
+    if holds_arrays:
+        obj = _host_leaves(obj)
     if dtype is not None:
         try:
             host = np.asarray(obj, dtype=dtype.numpy)
         except OverflowError:
             raise OverflowError(f"asarray: a value of {obj!r} does not fit in {dtype.name}") from None
         return host, dtype
-    _check_nested(obj)
     try:
         host = np.asarray(obj)
     except OverflowError:
         raise OverflowError("asarray: a Python int does not fit in int64") from None
     if host.dtype == object:
         raise TypeError(f"asarray: cannot make an array from {type(obj).__name__} holding mixed or ragged data")
+    if holds_arrays:  # nested nr arrays keep their dtypes (promoted by NumPy, as for a stack)
+        return host, _d.from_numpy_dtype(host.dtype)
     if host.dtype.kind == "u":  # ints past int64 made numpy pick uint64
         raise OverflowError("asarray: a Python int does not fit in int64; pass dtype=nr.uint64")
     nr_dt = _PY_DEFAULTS.get(host.dtype) or _d.from_numpy_dtype(host.dtype)
@@ -116,12 +121,21 @@ def _from_python(obj, dtype):
 
 
 def _check_nested(obj):
-    if isinstance(obj, (list, tuple)):
-        for item in obj:
-            if isinstance(item, Tensor):
-                raise TypeError("asarray: a sequence of nr arrays: use nr.stack(...)")
-    elif not isinstance(obj, (bool, int, float, complex)):
+    if not isinstance(obj, (list, tuple, bool, int, float, complex)):
         raise TypeError(f"asarray: cannot make an array from {type(obj).__name__}")
+
+
+def _holds_arrays(obj) -> bool:
+    return any(isinstance(o, Tensor) or isinstance(o, (list, tuple)) and _holds_arrays(o) for o in obj)
+
+
+def _host_leaves(obj):
+    """Nested sequences with nr arrays inside (``[[x[0] * y[1], ...]]``): the arrays as host data, any device."""
+    if isinstance(obj, Tensor):
+        return np.asarray(obj._backend.to_host(obj._data))
+    if isinstance(obj, (list, tuple)):
+        return [_host_leaves(o) for o in obj]
+    return obj
 
 
 def _creation(op_name, shape, dtype, device, default, requires_grad, **params):

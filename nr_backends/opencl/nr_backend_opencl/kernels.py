@@ -1,0 +1,88 @@
+"""The kernel table: op-table names to callables on native buffers (``nr_core.optable``'s calling convention).
+
+Elementwise ops come from the expression table (each returns a fusable node); the rest adapt the
+calling convention (nr dtypes and devices) to the kernel modules. Ops absent here run through nr_core's
+decompositions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nr_core.optable import OPS
+
+from . import creation, exprs, host, indexing, lazy, linalg, reductions, shape, sorting
+
+
+# ops done by downloading, running NumPy and uploading: their output shapes depend on the data
+HOST_OPS = ("nonzero", "unique_all", "unique_counts", "unique_inverse", "unique_values")
+# kernels that compute (not only move) values: complex operands or dtypes send them to the host
+COMPUTING = ("clip", "sum", "prod", "all", "any", "mean", "var", "std", "cumulative_sum", "matmul", "full", "zeros", "ones",
+             "empty", "linspace", "eye")
+
+
+def _np(dt):
+    return None if dt is None else np.dtype(dt.numpy)
+
+
+def _astype(x, dtype, copy=True):
+    dt = _np(dtype)
+    if dt != x.dtype and "c" in (dt.kind, x.dtype.kind):  # no complex conversions in OpenCL C
+        return host.call("astype", x.rt, (x,), {"dtype": dtype, "copy": copy})
+    return lazy.cast(x, dt)
+
+
+def _clip(x, min=None, max=None):
+    out = x
+    dt = x.dtype
+    if min is not None:
+        out = lazy.node("maximum", (out, lazy.Const(min, dt)), dt, x.rt)
+    if max is not None:
+        out = lazy.node("minimum", (out, lazy.Const(max, dt)), dt, x.rt)
+    return out if out is not x else lazy.cast(x, dt)
+
+
+def build_kernels(backend) -> dict[str, Any]:
+    rt = backend.runtime
+    k: dict[str, Any] = {}
+    for name in sorted(exprs.ELEMENTWISE_OPS):
+        op = OPS.get(name)
+        if op is not None:
+            k[name] = lazy.elementwise_fn(name, op.nin, name in exprs.BOOL_RESULT, host.fallback(name))
+    k["imag"] = host.fallback("imag")  # complex input only
+    k["clip"] = _clip
+    k["astype"] = _astype
+
+    def reduction(name):
+        return lambda x, axis=None, keepdims=False, **kw: reductions.reduce(name, x, axis, keepdims, **kw)
+
+    for name in ("sum", "prod", "max", "min", "all", "any"):
+        k[name] = reduction(name)
+    for name in ("argmax", "argmin"):
+        k[name] = (lambda n: lambda x, axis=None, keepdims=False: reductions.reduce(
+            n, x, None if axis is None else (axis,), keepdims))(name)
+    k["mean"] = lambda x, axis=None, keepdims=False: reductions.mean(x, axis, keepdims)
+    k["var"] = lambda x, axis=None, keepdims=False, correction=0.0: reductions.var(x, axis, keepdims, correction)
+    k["std"] = lambda x, axis=None, keepdims=False, correction=0.0: reductions.var(
+        x, axis, keepdims, correction, root=True)
+    k["cumulative_sum"] = lambda x, axis=0, include_initial=False, dtype=None: reductions.cumulative_sum(
+        x, axis, include_initial, dtype)
+    k["matmul"] = linalg.matmul
+    k.update(reshape=shape.reshape, permute_dims=shape.permute_dims, broadcast_to=shape.broadcast_to,
+             flip=shape.flip, concat=shape.concat,
+             tril=lambda x, k=0: shape.triangle(x, k, "tril"), triu=lambda x, k=0: shape.triangle(x, k, "triu"))
+    k.update(getitem=indexing.getitem, setitem=indexing.setitem, take=indexing.take, index_add=indexing.index_add,
+             searchsorted=indexing.searchsorted, sort=sorting.sort, argsort=sorting.argsort)
+    k["full"] = lambda shape, fill_value, dtype, device: creation.full(rt(device), shape, fill_value, _np(dtype))
+    for name, value in (("zeros", 0), ("ones", 1), ("empty", 0)):
+        k[name] = (lambda v: lambda shape, dtype, device: creation.full(rt(device), shape, v, _np(dtype)))(value)
+    k["arange"] = lambda start, stop, step, dtype, device: creation.arange(rt(device), start, stop, step, _np(dtype))
+    k["linspace"] = lambda start, stop, num, endpoint, dtype, device: creation.linspace(
+        rt(device), start, stop, num, endpoint, _np(dtype))
+    k["eye"] = lambda n_rows, n_cols, k, dtype, device: shape.eye(rt(device), n_rows, n_cols, k, _np(dtype))
+    for name in HOST_OPS:
+        k[name] = host.fallback(name)
+    for name in COMPUTING:
+        k[name] = host.complex_aware(name, k[name], rt)
+    return k
