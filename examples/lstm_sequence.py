@@ -9,6 +9,7 @@ import nr_data as data
 import nr_nn as nn
 import nr_optim as optim
 from _device import best_device
+from _loop import accuracy, fit
 from _sequences import sine_frequencies
 
 
@@ -28,18 +29,9 @@ def run(device: str, epochs: int = 15, n_train: int = 800, seed: int = 0) -> flo
     x, y = sine_frequencies(n_train + 200, seed=seed)
     train = data.TensorDataset(nr.asarray(x[:n_train]), nr.asarray(y[:n_train]))
     model = LSTMClassifier().to(device)
-    opt = optim.Adam(model.parameters(), lr=5e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    for _ in range(epochs):
-        for xb, yb in data.DataLoader(train, batch_size=64, shuffle=True, device=device):
-            opt.zero_grad()
-            loss_fn(model(xb), yb).backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # the usual guard against exploding LSTM gradients
-            opt.step()
-    model.eval()
-    with nr.no_grad():
-        pred = nr.argmax(model(nr.asarray(x[n_train:], device=device)), axis=1)
-    return float(nr.mean(nr.astype(pred == nr.asarray(y[n_train:], device=device), nr.float32)))
+    # gradient clipping is the usual guard against exploding LSTM gradients
+    fit(model, train, optim.Adam(model.parameters(), lr=5e-3), device, epochs, batch_size=64, clip=1.0)
+    return accuracy(model, x[n_train:], y[n_train:], device)
 
 
 if __name__ == "__main__":

@@ -5,33 +5,20 @@
 import argparse
 
 import nr_core as nr
-import nr_data as data
 import nr_nn as nn
 import nr_optim as optim
 from _device import best_device
 from _digits import digits_datasets
+from _loop import accuracy, fit
 
 
 def run(device: str, epochs: int = 20, seed: int = 0) -> float:
     nr.random.seed(seed)
     train_set, test_set = digits_datasets()
     model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10)).to(device)
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    loader = data.DataLoader(train_set, batch_size=32, shuffle=True, device=device)
-    for _ in range(epochs):
-        for xb, yb in loader:
-            opt.zero_grad()
-            loss_fn(model(xb), yb).backward()
-            opt.step()
-    return accuracy(model, test_set, device)
-
-
-def accuracy(model, dataset, device) -> float:
-    model.eval()
-    xb, yb = next(iter(data.DataLoader(dataset, batch_size=len(dataset), device=device)))
-    with nr.no_grad():
-        return float(nr.mean(nr.astype(nr.argmax(model(xb), axis=1) == yb, nr.float32)))
+    fit(model, train_set, optim.Adam(model.parameters(), lr=1e-3), device, epochs)
+    x, y = test_set[:]
+    return accuracy(model, x, y, device)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import nr_data as data
 import nr_nn as nn
 import nr_optim as optim
 from _device import best_device
+from _loop import accuracy, fit
 from _sequences import majority_tokens
 
 VOCAB, LENGTH, D_MODEL = 8, 16, 32
@@ -32,17 +33,8 @@ def run(device: str, epochs: int = 20, n_train: int = 1000, seed: int = 0) -> fl
     x, y = majority_tokens(n_train + 300, LENGTH, VOCAB, seed=seed)
     train = data.TensorDataset(nr.asarray(x[:n_train]), nr.asarray(y[:n_train]))
     model = TokenClassifier().to(device)
-    opt = optim.AdamW(model.parameters(), lr=3e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    for _ in range(epochs):
-        for xb, yb in data.DataLoader(train, batch_size=50, shuffle=True, device=device):
-            opt.zero_grad()
-            loss_fn(model(xb), yb).backward()
-            opt.step()
-    model.eval()
-    with nr.no_grad():
-        pred = nr.argmax(model(nr.asarray(x[n_train:], device=device)), axis=1)
-    return float(nr.mean(nr.astype(pred == nr.asarray(y[n_train:], device=device), nr.float32)))
+    fit(model, train, optim.AdamW(model.parameters(), lr=3e-3), device, epochs, batch_size=50)
+    return accuracy(model, x[n_train:], y[n_train:], device)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,9 @@
 """Convolution layers: Conv1d/2d/3d and ConvTranspose1d/2d/3d, with torch's init, padding modes and repr."""
 from __future__ import annotations
 
-import math
-
 from .. import functional as F
-from .. import init
 from ..module import Module
-from ._factory import empty_param, ntuple
+from ._factory import kaiming_default_, ntuple, weight_and_bias
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -39,19 +36,10 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = empty_param(shape, device, dtype)
-        if bias:
-            self.bias = empty_param((out_channels,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        weight_and_bias(self, shape, out_channels, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = init.default_uniform_bound(fan_in)
-            init.uniform_(self.bias, -bound, bound)
+        kaiming_default_(self.weight, self.bias)
 
     def _explicit_padding(self):
         """(lo, hi) pairs per spatial dim for the non-zero padding modes."""

@@ -6,7 +6,7 @@ import math
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ._factory import empty_param
+from ._factory import kaiming_default_, weight_and_bias
 
 
 class Identity(Module):
@@ -26,18 +26,10 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = empty_param((out_features, in_features), device, dtype)
-        if bias:
-            self.bias = empty_param((out_features,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        weight_and_bias(self, (out_features, in_features), out_features, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = init.default_uniform_bound(self.in_features)
-            init.uniform_(self.bias, -bound, bound)
+        kaiming_default_(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -57,12 +49,7 @@ class Bilinear(Module):
                  device=None, dtype=None) -> None:
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
-        self.weight = empty_param((out_features, in1_features, in2_features), device, dtype)
-        if bias:
-            self.bias = empty_param((out_features,), device, dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias, device, dtype)
 
     def reset_parameters(self) -> None:
         bound = 1.0 / math.sqrt(self.weight.shape[1])
