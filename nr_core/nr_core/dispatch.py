@@ -239,31 +239,20 @@ def make_binary(op) -> Callable:
                     t._grad = t._grad_fn = t._version = None
                     return _record_computed(op, (x1, x2), t) if grad else t
         # hot path with a Python int/float that keeps the array's dtype (x * 0.5, 1 - x)
-        elif isinstance(x1, Tensor):
-            if (x1._dtype, type(x2)) in _SCALAR_KEEPS and not x1._requires_grad:
-                be = x1._backend
-                hit = fast[be, x1._dtype]
+        elif isinstance(x1, Tensor) or isinstance(x2, Tensor):
+            arr, scalar = (x1, x2) if isinstance(x1, Tensor) else (x2, x1)
+            if (arr._dtype, type(scalar)) in _SCALAR_KEEPS and not arr._requires_grad:
+                be = arr._backend
+                hit = fast[be, arr._dtype]
                 if hit:
                     t = _new(Tensor)
-                    t._data = hit[0](x1._data, x2)
+                    t._data = hit[0](x1._data, x2) if arr is x1 else hit[0](x1, x2._data)
                     t._backend = be
-                    t._device = x1._device
+                    t._device = arr._device
                     t._dtype = hit[1]
                     t._requires_grad = False
                     t._grad = t._grad_fn = t._version = None
                     return t
-        elif isinstance(x2, Tensor) and (x2._dtype, type(x1)) in _SCALAR_KEEPS and not x2._requires_grad:
-            be = x2._backend
-            hit = fast[be, x2._dtype]
-            if hit:
-                t = _new(Tensor)
-                t._data = hit[0](x1, x2._data)
-                t._backend = be
-                t._device = x2._device
-                t._dtype = hit[1]
-                t._requires_grad = False
-                t._grad = t._grad_fn = t._version = None
-                return t
         return general(x1, x2)
 
     def general(x1, x2):
