@@ -77,7 +77,7 @@ def train(device: str, epochs: int, batch_size: int, lr: float, out_dir: str, pr
             seen += n
             loss_sum += float(loss) * n
             correct += int(nr.sum(nr.argmax(logits, axis=1) == yb))
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}", refresh=False)
         sched.step()
         test_loss, test_acc = evaluate(model, test_loader)
         for key, value in zip(history, (loss_sum / seen, correct / seen, test_loss, test_acc)):
@@ -103,7 +103,8 @@ def plot_curves(history: dict, path: str, title: str) -> None:
     ax1.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     ax2.plot(epochs, history["train_acc"], label="train")
     ax2.plot(epochs, history["test_acc"], label="held-out")
-    ax2.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0.5, 1.0))
+    low = min(history["train_acc"] + history["test_acc"])
+    ax2.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(max(0.0, low - 0.05), 1.0))
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
         ax.legend()
