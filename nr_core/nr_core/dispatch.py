@@ -150,47 +150,63 @@ def _cast(x, dt):
     return astype(x, dt)
 
 
-class _FastCache(dict):
-    """(backend, dtype) -> (kernel, output dtype) for one op, or False where the hot path does not apply.
+def _fast_entry(fast: dict, op, backend, dt) -> tuple:
+    """Fill ``fast[dt]`` for ``backend``: (kernel, output dtype, backend), kernel None where the hot path does not
+    apply (a cast is needed, the dtype is not accepted or not supported, or the backend has no kernel).
 
-    Filled on first use, so the hot path is one dict lookup instead of a dtype rule plus a kernel lookup.
+    Each elementwise op keeps one plain dict keyed by dtype, remembering the backend it was filled for: the hot
+    path is one specialised dict subscript and an identity check, not a tuple key.
     """
+    compute, output = COMPUTE[op.result], OUTPUT[op.result]
+    k = backend.kernels.get(op.name)
+    if k is None or dt not in op.accepts or compute.get(dt, dt) is not dt or not backend.supports_dtype(dt):
+        k = None
+    entry = fast[dt] = (k, output.get(dt, dt), backend)
+    return entry
 
-    def __init__(self, op):
-        super().__init__()
-        compute, output = COMPUTE[op.result], OUTPUT[op.result]
-        self.name = op.name
-        self.direct = {dt: output.get(dt, dt) for dt in op.accepts if compute.get(dt, dt) is dt}
 
-    def __missing__(self, key):
-        backend, dt = key
-        k = backend.kernels.get(self.name)
-        odt = self.direct.get(dt)
-        hit = (k, odt) if k is not None and odt is not None and backend.supports_dtype(dt) else False
-        self[key] = hit
-        return hit
+def fast_kernel(fn, backend, dt):
+    """(kernel, output dtype) of the elementwise function ``fn`` for arrays of ``dt`` on ``backend``, or None."""
+    entry = fn.fast.get(dt)
+    if entry is None or entry[2] is not backend:
+        entry = _fast_entry(fn.fast, fn.op, backend, dt)
+    return entry[:2] if entry[0] is not None else None
+
+
+def _with_grad(op, inputs: tuple, out: Tensor):
+    """The hot path computed ``out`` and an input requires grad: record it (or, without the recording hook,
+    compute it again through the interceptor); with grad mode off, it is already the answer."""
+    if not _grad.enabled:
+        return out
+    if _record_computed is not None:
+        return _record_computed(op, inputs, out)
+    return apply(op, inputs, EMPTY, out._dtype)
 
 
 def make_unary(op) -> Callable:
     name, accepts = op.name, op.accepts
     compute, output = COMPUTE[op.result], OUTPUT[op.result]
-    fast = _FastCache(op)
+    fast: dict = {}
 
     def fn(x, /):
         if isinstance(x, Tensor):
-            grad = x._requires_grad
-            if not grad or (_record_computed is not None and _grad.enabled):
-                be = x._backend
-                hit = fast[be, x._dtype]
-                if hit:
-                    t = _new(Tensor)
-                    t._data = hit[0](x._data)
-                    t._backend = be
-                    t._device = x._device
-                    t._dtype = hit[1]
-                    t._requires_grad = False
-                    t._grad = t._grad_fn = t._version = None
-                    return _record_computed(op, (x,), t) if grad else t
+            be = x._backend
+            dt = x._dtype
+            try:
+                k, odt, kbe = fast[dt]
+            except KeyError:
+                k, odt, kbe = _fast_entry(fast, op, be, dt)
+            if kbe is not be:
+                k, odt, kbe = _fast_entry(fast, op, be, dt)
+            if k is not None:
+                t = _new(Tensor)
+                t._data = k(x._data)
+                t._backend = be
+                t._device = x._device
+                t._dtype = odt
+                t._requires_grad = False
+                t._grad = t._grad_fn = t._version = None
+                return _with_grad(op, (x,), t) if x._requires_grad else t
         return general(x)
 
     def general(x):
@@ -206,26 +222,30 @@ def make_unary(op) -> Callable:
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` (array API standard; accepts {op.dtypes} dtypes)."
+    fn.fast, fn.op = fast, op
     return fn
 
 
 def make_binary(op) -> Callable:
     name, accepts = op.name, op.accepts
     compute, output = COMPUTE[op.result], OUTPUT[op.result]
-    fast = _FastCache(op)
+    fast: dict = {}
 
     def fn(x1, x2, /):
-        # hot path: two arrays of one dtype on one device, nothing to record
+        # hot path: two arrays of one dtype on one device
         if isinstance(x1, Tensor) and isinstance(x2, Tensor):
             dt = x1._dtype
-            be = x1._backend
-            grad = x1._requires_grad or x2._requires_grad
-            if x2._dtype is dt and x2._device is x1._device and (
-                    not grad or (_record_computed is not None and _grad.enabled)):
-                hit = fast[be, dt]
-                if hit:
+            if x2._dtype is dt and x2._device is x1._device:
+                be = x1._backend
+                try:
+                    k, odt, kbe = fast[dt]
+                except KeyError:
+                    k, odt, kbe = _fast_entry(fast, op, be, dt)
+                if kbe is not be:
+                    k, odt, kbe = _fast_entry(fast, op, be, dt)
+                if k is not None:
                     try:
-                        buf = hit[0](x1._data, x2._data)
+                        buf = k(x1._data, x2._data)
                     except ValueError:
                         # kernels check broadcasting before computing; name the op in the error
                         broadcast_shapes(x1._data.shape, x2._data.shape, op=name)
@@ -234,20 +254,19 @@ def make_binary(op) -> Callable:
                     t._data = buf
                     t._backend = be
                     t._device = x1._device
-                    t._dtype = hit[1]
+                    t._dtype = odt
                     t._requires_grad = False
                     t._grad = t._grad_fn = t._version = None
-                    return _record_computed(op, (x1, x2), t) if grad else t
+                    return _with_grad(op, (x1, x2), t) if x1._requires_grad or x2._requires_grad else t
         # hot path with a Python int/float that keeps the array's dtype (x * 0.5, 1 - x)
         elif isinstance(x1, Tensor) or isinstance(x2, Tensor):
             arr, scalar = (x1, x2) if isinstance(x1, Tensor) else (x2, x1)
             if (arr._dtype, type(scalar)) in _SCALAR_KEEPS and not arr._requires_grad:
-                be = arr._backend
-                hit = fast[be, arr._dtype]
+                hit = fast_kernel(fn, arr._backend, arr._dtype)
                 if hit:
                     t = _new(Tensor)
                     t._data = hit[0](x1._data, x2) if arr is x1 else hit[0](x1, x2._data)
-                    t._backend = be
+                    t._backend = arr._backend
                     t._device = arr._device
                     t._dtype = hit[1]
                     t._requires_grad = False
@@ -301,7 +320,7 @@ def make_binary(op) -> Callable:
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` (array API standard; accepts {op.dtypes} dtypes and Python scalars)."
-    fn.fast = fast  # the in-place operators reuse the hot-path table
+    fn.fast, fn.op = fast, op  # the scalar path and the in-place operators reuse the hot-path table
     return fn
 
 

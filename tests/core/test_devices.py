@@ -51,3 +51,12 @@ def test_asarray_of_nested_arrays_from_a_device_without_host_views():
     a = nr.asarray([1.0, 2.0], device="example")
     out = nr.asarray([[a[0] * a[1], a[1]], [a[0], a[0]]], device="example")  # the array API suite does this
     assert out.tolist() == [[2.0, 2.0], [1.0, 1.0]] and out.dtype is nr.float32 and str(out.device) == "example:0"
+
+
+def test_hot_path_follows_each_arrays_backend():
+    """The per-op kernel cache is keyed by dtype and remembers its backend: alternating backends stay correct."""
+    pytest.importorskip("nr_example_backend")
+    a, b = nr.ones(3), nr.ones(3, device="example")
+    for _ in range(3):
+        assert (a + a).device == "cpu" and str((b + b).device) == "example:0"
+        assert nr.exp(b).device == b.device and nr.exp(a).device == a.device

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import dtypes as _d
+from ..dispatch import fast_kernel
 from ..grad_mode import state as _grad
 from ..tensor import Tensor
 from . import elementwise as ew
@@ -27,10 +28,10 @@ def _comparison(fn):
 
 def _inplace(fn):
     name = fn.__name__
-    fast = getattr(fn, "fast", None)
+    elementwise = hasattr(fn, "fast")
 
     def method(self, other, /):
-        if fast is not None and _writes_in_place(self, other, fast, name):
+        if elementwise and _writes_in_place(self, other, fn, name):
             return self
         result = fn(self, other)
         if result._dtype is not self._dtype:
@@ -47,7 +48,7 @@ def _inplace(fn):
     return method
 
 
-def _writes_in_place(x, other, fast, name) -> bool:
+def _writes_in_place(x, other, fn, name) -> bool:
     """``x op= other`` straight into x's buffer (ufunc ``out=``) when nothing needs recording or casting."""
     be = x._backend
     if not be.capabilities.inplace_out or x._requires_grad and _grad.enabled:
@@ -60,7 +61,7 @@ def _writes_in_place(x, other, fast, name) -> bool:
         operand = other
     else:
         return False
-    hit = fast[be, x._dtype]
+    hit = fast_kernel(fn, be, x._dtype)
     if not hit or hit[1] is not x._dtype:
         return False
     try:
