@@ -189,7 +189,7 @@ def _binary(name, dtypes):
     for dt in _accepted(name, dtypes):
         cdt = _compute_dtype(op, dt)
         r = _cast_ref(ref, cdt) if cdt is not dt else ref
-        smooth = dt.kind in ("float", "complex") and name not in ("maximum", "minimum", "copysign")
+        smooth = dt.kind in ("float", "complex")
         for label, s1, s2 in (("same", (3, 4), (3, 4)), ("bcast", (3, 1), (1, 4)), ("0d", (), (4,)),
                               ("empty", (0, 4), (1, 4))):
             if dt.kind in ("int", "uint", "bool"):
@@ -198,6 +198,8 @@ def _binary(name, dtypes):
                 x1, x2 = values(s1, dt, l1, h1, key=(name, 1)), values(s2, dt, l2, h2, key=(name, 2))
             if name in ("maximum", "minimum") and dt.kind == "float":
                 x2 = (x2 + 0.25).astype(dt.numpy)  # no ties, where the gradient is split
+            if name == "copysign" and dt.kind == "float":
+                x1 = np.where(np.abs(x1) < 0.1, 0.5, x1).astype(dt.numpy)  # away from the kink at zero
             yield Sample(name, (x1, x2), ref=r, label=f"{label}-{dt.name}", grad=smooth and label != "empty")
         if dt.kind in ("float", "complex") and name not in ("pow", "floor_divide"):
             s = specials(dt)
@@ -554,7 +556,7 @@ def _index_add(name, dtypes):
     key = np.array([0, 2, 0], dtype=np.int64)
     for dt in [d for d in _accepted(name, dtypes) if d.kind != "complex"]:
         yield Sample(name, (values((3, 4), dt), values((3, 4), dt, key=(2,)), key), call=call, ref=ref,
-                     label=dt.name, grad=False)
+                     label=dt.name)
 
 
 @generates("nonzero")
