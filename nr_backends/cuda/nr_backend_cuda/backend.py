@@ -13,6 +13,7 @@ import numpy as np
 from nr_core.backend import Capabilities
 from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
+from nr_core.optable import OPS
 
 from .kernels import fused_kernels
 
@@ -24,7 +25,7 @@ class CudaBackend(NdarrayBackend):
     device_kind = "cuda"
     distribution = "nr-backend-cuda"
     install_hint = INSTALL_HINT
-    capabilities = Capabilities()
+    capabilities = Capabilities(inplace_out=True)  # CuPy's ufuncs take out=, like NumPy's
 
     def __init__(self) -> None:
         # the base would build kernels over numpy; CuPy's come from probe(), once it is known to work
@@ -46,8 +47,12 @@ class CudaBackend(NdarrayBackend):
         self.xp = cupy
         kernels = self.make_kernels()
         kernels.update(fused_kernels(cupy))
-        if self._count > 1:  # kernels must run on the device that holds their inputs
-            kernels = {name: _on_input_device(cupy, k) for name, k in kernels.items()}
+        for name, kernel in kernels.items():
+            op = OPS.get(name)
+            if op is not None and op.kind == "creation" and op.nin == 0:
+                kernels[name] = _on_requested_device(cupy, kernel)  # allocate where device= says
+            elif self._count > 1:
+                kernels[name] = _on_input_device(cupy, kernel)  # run where the inputs live
         self.kernels.update(kernels)
         return True, f"CuPy {cupy.__version__}, {self._count} device(s)"
 
@@ -87,31 +92,27 @@ class CudaBackend(NdarrayBackend):
         """CuPy's device memory pool (``used_bytes()``, ``free_all_blocks()``)."""
         return self.xp.get_default_memory_pool()
 
-    # -- random numbers drawn on the device ----------------------------------------------------
+    # -- random numbers drawn on the device (the creation wrapper picks the device) -----------------
     def seed(self, seed: int) -> None:
         if self.xp is not None:
             self.xp.random.seed(seed)
 
     def k_random_normal(self, shape, mean, std, dtype, device):
-        with self.xp.cuda.Device(device.index):
-            return (self.xp.random.standard_normal(shape, dtype=dtype.numpy) * std + mean).astype(dtype.numpy)
+        return (self.xp.random.standard_normal(shape, dtype=dtype.numpy) * std + mean).astype(dtype.numpy)
 
     def k_random_uniform(self, shape, low, high, dtype, device):
-        with self.xp.cuda.Device(device.index):
-            return (self.xp.random.random(shape, dtype=dtype.numpy) * (high - low) + low).astype(dtype.numpy)
+        return (self.xp.random.random(shape, dtype=dtype.numpy) * (high - low) + low).astype(dtype.numpy)
 
     def k_random_integers(self, shape, low, high, dtype, device):
-        with self.xp.cuda.Device(device.index):
-            return self.xp.random.randint(low, high, shape).astype(dtype.numpy)
+        return self.xp.random.randint(low, high, shape).astype(dtype.numpy)
 
-    # creation ops allocate on the requested device
-    def k_full(self, shape, fill_value, dtype, device):
-        with self.xp.cuda.Device(device.index):
-            return self.xp.full(shape, fill_value, dtype=dtype.numpy)
 
-    def k_arange(self, start, stop, step, dtype, device):
-        with self.xp.cuda.Device(device.index):
-            return self.xp.arange(start, stop, step, dtype=dtype.numpy)
+def _on_requested_device(cupy, kernel):
+    @functools.wraps(kernel)
+    def run(*args, device, **kwargs):
+        with cupy.cuda.Device(device.index):
+            return kernel(*args, device=device, **kwargs)
+    return run
 
 
 def _on_input_device(cupy, kernel):
