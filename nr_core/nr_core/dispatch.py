@@ -32,15 +32,12 @@ def set_interceptor(fn: Callable | None) -> None:
         engine = fn
 
 
-_new = object.__new__
-
-
 def wrap(buf, backend, device, dtype) -> Tensor:
     """Make an nr array around a native buffer.
 
     The elementwise hot paths below repeat these stores inline: a call here would cost about 10% of a small op.
     """
-    t = _new(Tensor)
+    t = Tensor()
     t._data = buf
     t._backend = backend
     t._device = device
@@ -202,7 +199,7 @@ def make_unary(op) -> Callable:
             if kbe is not be:
                 k, odt, kbe = _fast_entry(fast, op, be, dt)
             if k is not None:
-                t = _new(Tensor)
+                t = Tensor()
                 t._data = k(x._data)
                 t._backend = be
                 t._device = x._device
@@ -253,7 +250,7 @@ def make_binary(op) -> Callable:
                         # kernels check broadcasting before computing; name the op in the error
                         broadcast_shapes(x1._data.shape, x2._data.shape, op=name)
                         raise
-                    t = _new(Tensor)
+                    t = Tensor()
                     t._data = buf
                     t._backend = be
                     t._device = x1._device
@@ -267,7 +264,7 @@ def make_binary(op) -> Callable:
             if (arr._dtype, type(scalar)) in _SCALAR_KEEPS and not arr._requires_grad:
                 hit = fast_kernel(fn, arr._backend, arr._dtype)
                 if hit:
-                    t = _new(Tensor)
+                    t = Tensor()
                     t._data = hit[0](x1._data, x2) if arr is x1 else hit[0](x1, x2._data)
                     t._backend = arr._backend
                     t._device = arr._device

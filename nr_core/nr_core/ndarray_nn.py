@@ -207,6 +207,50 @@ class NdarrayNNKernels:
         d *= 1.0 / xp.sqrt(var + eps)
         return d.astype(x.dtype, copy=False)
 
+    # -- recurrent cells -----------------------------------------------------------------------
+    def k_lstm_cell(self, gates, c_prev):
+        """(h, c, activated gates) in a few in-place passes; gates in torch's order i, f, g, o."""
+        xp = self.xp
+        n = c_prev.shape[-1]
+        # sigmoid(z) = 0.5*tanh(z/2) + 0.5 (exact at the tails): one tanh pass activates all four gates
+        act = xp.multiply(gates, 0.5)
+        act[..., 2 * n:3 * n] = gates[..., 2 * n:3 * n]
+        xp.tanh(act, out=act)
+        for s in (act[..., :2 * n], act[..., 3 * n:]):
+            s *= 0.5
+            s += 0.5
+        i, f, g, o = act[..., :n], act[..., n:2 * n], act[..., 2 * n:3 * n], act[..., 3 * n:]
+        c = xp.multiply(f, c_prev)
+        c += i * g
+        h = xp.tanh(c)
+        h *= o
+        return h, c, act
+
+    def k_lstm_cell_backward(self, act, c_prev, c, gh, gc):
+        xp = self.xp
+        n = c.shape[-1]
+        i, f, g, o = act[..., :n], act[..., n:2 * n], act[..., 2 * n:3 * n], act[..., 3 * n:]
+        tc = xp.tanh(c)
+        dc = xp.multiply(tc, tc)
+        xp.subtract(1, dc, out=dc)
+        dc *= o
+        dc *= gh
+        dc += gc
+        # what multiplies each gate's activation slope, then the slopes: s(1-s), and 1-t^2 for the tanh gate
+        d = xp.empty_like(act)
+        xp.multiply(dc, g, out=d[..., :n])
+        xp.multiply(dc, c_prev, out=d[..., n:2 * n])
+        xp.multiply(dc, i, out=d[..., 2 * n:3 * n])
+        xp.multiply(gh, tc, out=d[..., 3 * n:])
+        slope = xp.subtract(1, act)
+        slope *= act
+        sg = slope[..., 2 * n:3 * n]
+        xp.multiply(g, g, out=sg)
+        xp.subtract(1, sg, out=sg)
+        d *= slope
+        dc *= f
+        return d, dc
+
     def k_erf(self, x):
         # the positive series of nr_nn.ops.special, in float64, with only as many terms as max|x| needs
         xp = self.xp

@@ -13,14 +13,15 @@ _ns: Any = None  # the nr_core module, set by nr_core/__init__.py
 
 
 class Tensor:
-    """An nr array. Create one with ``nr.asarray`` or another creation function, not ``Tensor(...)``."""
+    """An nr array. Create one with ``nr.asarray`` or another creation function; ``Tensor(data)`` is a TypeError.
+
+    The dispatcher makes arrays with a bare ``Tensor()`` and fills the slots itself: no ``__new__`` or
+    ``__init__`` here, because either would sit on the path of every op.
+    """
 
     __slots__ = ("_data", "_backend", "_device", "_dtype", "_requires_grad", "_grad", "_grad_fn",
                  "_version", "_hooks", "__weakref__")
     __array_priority__ = 100  # numpy defers to our reflected operators
-
-    def __new__(cls, *args, **kwargs):
-        raise TypeError("nr arrays are made by creation functions such as nr.asarray(...), not Tensor(...)")
 
     # ---- standard attributes --------------------------------------------------------------
     @property

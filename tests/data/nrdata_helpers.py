@@ -149,7 +149,9 @@ def wait_gone(pids, timeout: float = 10.0) -> list[int]:
 
 
 def shm_blocks() -> set[str]:
+    """This process's loader blocks: names start with "nr" and the pid in hex (other test workers run loaders too)."""
+    mine = f"nr{os.getpid():x}"
     try:
-        return {n for n in os.listdir(SHM_DIR) if n.startswith("nr")}
+        return {n for n in os.listdir(SHM_DIR) if n.startswith(mine)}
     except OSError:
         return set()
