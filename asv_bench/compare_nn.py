@@ -1,6 +1,7 @@
 """Training-step time of nr_nn vs torch.nn on the workloads of shared/bench, side by side in one process.
 
-MLP 784-256-128-10 (batch 128, cross-entropy, Adam) and the small CNN (conv 1->16->32, batch 64, SGD momentum).
+MLP 784-256-128-10 (batch 128, cross-entropy, Adam), the small CNN (conv 1->16->32, batch 64, SGD momentum) and
+LSTM(32->64, batch_first) on batch 32 x 50 steps with a Linear head on the last hidden state (Adam).
 For each thread count, torch gets ``set_num_threads(T)`` and NumPy's BLAS is limited to T threads
 (threadpoolctl); rounds alternate between the two so machine noise hits both alike, and each side's figure is
 the median over rounds of the mean step time within a round. Like shared/bench/compare.py, the process runs
@@ -24,15 +25,32 @@ from benchmarks.bench_nn import make_step  # noqa: E402
 MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
 
 
+def torch_lstm_classifier(nn):
+    """torch twin of benchmarks.bench_nn.LSTMClassifier."""
+    class LSTMClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(32, 64, batch_first=True)
+            self.fc = nn.Linear(64, 10)
+
+        def forward(self, x):
+            _, (h, _) = self.lstm(x)
+            return self.fc(h[-1])
+    return LSTMClassifier()
+
+
 def torch_step(torch, kind: str):
     nn = torch.nn
     torch.manual_seed(0)
-    rng = np.random.default_rng(4 if kind == "mlp" else 5)
-    shape = (128, 784) if kind == "mlp" else (64, 1, 28, 28)
+    rng = np.random.default_rng({"mlp": 4, "cnn": 5, "lstm": 6}[kind])
+    shape = {"mlp": (128, 784), "cnn": (64, 1, 28, 28), "lstm": (32, 50, 32)}[kind]
     x = torch.from_numpy(rng.standard_normal(shape, dtype="float32"))
     y = torch.from_numpy(rng.integers(0, 10, shape[0]).astype(np.int64))
     if kind == "mlp":
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    elif kind == "lstm":
+        model = torch_lstm_classifier(nn)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     else:
         model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -67,7 +85,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--steps", type=int, default=10, help="steps per round and side")
-    ap.add_argument("--workloads", nargs="+", default=["mlp", "cnn"], choices=["mlp", "cnn"])
+    ap.add_argument("--workloads", nargs="+", default=["mlp", "cnn"], choices=["mlp", "cnn", "lstm"])
     ap.add_argument("--default-malloc", action="store_true", help="do not pin glibc malloc thresholds")
     args = ap.parse_args()
     if not args.default_malloc and any(os.environ.get(k) != v for k, v in MALLOC_ENV.items()):

@@ -1,5 +1,6 @@
 """nr_nn training steps (the workloads of shared/bench, see ../compare_nn.py for torch side by side):
-MLP 784-256-128-10 with Adam, the small CNN (conv 1->16->32) with SGD momentum, and the fused nn ops alone."""
+MLP 784-256-128-10 with Adam, the small CNN (conv 1->16->32) with SGD momentum, LSTM(32->64) over 50 steps with
+Adam, and the fused nn ops alone."""
 import numpy as np
 
 import nr_core as nr
@@ -30,6 +31,19 @@ def cnn_model():
                          nn.Flatten(), nn.Linear(32 * 7 * 7, N_CLASSES))
 
 
+class LSTMClassifier(nn.Module):
+    """LSTM(32->64, batch_first) over the sequence, then a Linear head on the last hidden state."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(32, 64, batch_first=True)
+        self.fc = nn.Linear(64, N_CLASSES)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return self.fc(h[-1])
+
+
 def _sgd_momentum(params, lr=0.01, momentum=0.9):
     """SGD with momentum written with nr ops: the fallback when nr_optim is not installed."""
     bufs = {}
@@ -49,12 +63,14 @@ def make_step(kind: str, device: str = "cpu"):
     nr.random.seed(SEED)
     if kind == "mlp":
         model, (x, y) = mlp_model().to(device), batch((128, 784), 4, device)
+    elif kind == "lstm":
+        model, (x, y) = LSTMClassifier().to(device), batch((32, 50, 32), 6, device)
     else:
         model, (x, y) = cnn_model().to(device), batch((64, 1, 28, 28), 5, device)
     params = list(model.parameters())
     try:
         import nr_optim
-        opt = nr_optim.Adam(params, lr=1e-3) if kind == "mlp" else nr_optim.SGD(params, lr=0.01, momentum=0.9)
+        opt = nr_optim.SGD(params, lr=0.01, momentum=0.9) if kind == "cnn" else nr_optim.Adam(params, lr=1e-3)
         update, zero = opt.step, opt.zero_grad
     except ImportError:
         update, zero = _sgd_momentum(params), model.zero_grad
@@ -70,7 +86,7 @@ def make_step(kind: str, device: str = "cpu"):
 
 
 class TrainStep:
-    params = (available_devices(), ["mlp", "cnn"])
+    params = (available_devices(), ["mlp", "cnn", "lstm"])
     param_names = ["device", "workload"]
 
     def setup(self, device, workload):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import nr_core as nr
+from nr_autograd import Function
 
 from .. import functional as F
 from .. import init
 from ..module import Module
+from ..ops.rnn import lstm_cell
 from ._factory import empty_param
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -23,19 +25,30 @@ def _rnn_step(mode):
     return step
 
 
-def _lstm_step(xw, state, w_hh, b_hh, w_hr=None):
+def _lstm_step(gx, state, w_hh_t, w_hr_t=None):
+    """``gx``: the input's share of the gates with both biases already added."""
     h, c = state
-    g = nr.matmul(h, w_hh.mT) + xw
-    if b_hh is not None:
-        g = g + b_hh
-    n = g.shape[-1] // 4
-    i, f = nr.sigmoid(g[..., 0:n]), nr.sigmoid(g[..., n:2 * n])
-    gg, o = nr.tanh(g[..., 2 * n:3 * n]), nr.sigmoid(g[..., 3 * n:])
-    c = f * c + i * gg
-    h = o * nr.tanh(c)
-    if w_hr is not None:
-        h = nr.matmul(h, w_hr.mT)
+    h, c, _ = lstm_cell(gx + nr.matmul(h, w_hh_t), c)
+    if w_hr_t is not None:
+        h = nr.matmul(h, w_hr_t)
     return h, c
+
+
+class _Steps(Function):
+    """The time steps of a sequence as views; their gradients are stacked once, not scattered step by step
+    into full-size zero arrays (which slicing ``x[t]`` costs per step)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return tuple(x[t] for t in range(x.shape[0]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return nr.stack(grads, axis=0)
+
+
+def _steps(x):
+    return _Steps.apply(x) if x.shape[0] > 1 else (x[0],)
 
 
 def _gru_step(xw, h, w_hh, b_hh):
@@ -157,19 +170,21 @@ class RNNBase(Module):
     def _run_direction(self, x, state, layer, d):
         w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, d)
         xw = nr.matmul(x, w_ih.mT)  # every time step's input projection in one matmul
-        if b_ih is not None:
-            xw = xw + b_ih
-        steps = range(x.shape[0] - 1, -1, -1) if d else range(x.shape[0])
-        outs = [None] * x.shape[0]
         if self.mode == "LSTM":
-            for t in steps:
-                state = _lstm_step(xw[t], state, w_hh, b_hh, w_hr)
-                outs[t] = state[0]
+            if b_ih is not None:
+                xw = xw + (b_ih + b_hh)  # both biases once for the whole sequence, not b_hh at every step
+            w_hh_t, w_hr_t = w_hh.mT, None if w_hr is None else w_hr.mT
+            step = lambda gx, s: _lstm_step(gx, s, w_hh_t, w_hr_t)  # noqa: E731
         else:
-            step = _gru_step if self.mode == "GRU" else _rnn_step(self.mode)
-            for t in steps:
-                state = step(xw[t], state, w_hh, b_hh)
-                outs[t] = state
+            if b_ih is not None:
+                xw = xw + b_ih
+            cell = _gru_step if self.mode == "GRU" else _rnn_step(self.mode)
+            step = lambda gx, s: cell(gx, s, w_hh, b_hh)  # noqa: E731
+        xs = _steps(xw)
+        outs = [None] * len(xs)
+        for t in (range(len(xs) - 1, -1, -1) if d else range(len(xs))):
+            state = step(xs[t], state)
+            outs[t] = state[0] if self.mode == "LSTM" else state
         return nr.stack(outs, axis=0), state
 
     def extra_repr(self) -> str:
@@ -266,8 +281,10 @@ class LSTMCell(_CellBase):
     _gates = 4
 
     def forward(self, input, hx=None):
-        hx = (self._zeros(input), self._zeros(input)) if hx is None else hx
-        return _lstm_step(self._xw(input), hx, self.weight_hh, self.bias_hh)
+        h, c = (self._zeros(input), self._zeros(input)) if hx is None else hx
+        gates = self._xw(input) + nr.matmul(h, self.weight_hh.mT)
+        h, c, _ = lstm_cell(gates if self.bias_hh is None else gates + self.bias_hh, c)
+        return h, c
 
 
 class GRUCell(_CellBase):

@@ -2,9 +2,9 @@
 gradient rules here, written in nr ops), and ``ensure_registered`` for use without installed entry points."""
 from __future__ import annotations
 
-from . import conv, normalization, pooling, softmax, special
+from . import conv, normalization, pooling, rnn, softmax, special
 
-ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS
+ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS
 
 
 def ensure_registered() -> None:

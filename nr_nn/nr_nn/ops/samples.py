@@ -1,5 +1,6 @@
 """Sample inputs of the nn ops for nr_core's backend test kit, each with a plain NumPy reference written
-independently of the kernels (window views + einsum, ``np.add.at`` scatters, ``math.erf``)."""
+independently of the kernels (window views + einsum, ``np.add.at`` scatters, ``math.erf``, the LSTM
+chain rule gate by gate)."""
 from __future__ import annotations
 
 import math
@@ -157,6 +158,28 @@ def erf_ref(x):
     return np.vectorize(math.erf, otypes=[np.float64])(x).astype(x.dtype)
 
 
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def lstm_cell_ref(gates, c_prev):
+    zi, zf, zg, zo = np.split(gates, 4, axis=-1)
+    act = np.concatenate([_sigmoid(zi), _sigmoid(zf), np.tanh(zg), _sigmoid(zo)], axis=-1)
+    i, f, g, o = np.split(act, 4, axis=-1)
+    c = f * c_prev + i * g
+    return (o * np.tanh(c)).astype(gates.dtype), c.astype(gates.dtype), act.astype(gates.dtype)
+
+
+def lstm_cell_backward_ref(act, c_prev, c, gh, gc):
+    """The chain rule spelled out gate by gate, from h = o*tanh(c) and c = f*c_prev + i*g."""
+    i, f, g, o = np.split(act, 4, axis=-1)
+    tc = np.tanh(c)
+    dc = gc + gh * o * (1 - tc ** 2)
+    do, di, df, dg = gh * tc, dc * g, dc * c_prev, dc * i
+    dgates = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g ** 2), do * o * (1 - o)], axis=-1)
+    return dgates.astype(act.dtype), (dc * f).astype(act.dtype)
+
+
 # ---- generators -------------------------------------------------------------------------------
 def _sample(name, args, kwargs, call, ref, label, grad=True):
     from nr_core.testing.cases import Sample
@@ -225,7 +248,27 @@ def pointwise_samples(name, dtypes):
             yield _sample(name, (_values((3, 4, 5), dt, i),), kw, call, ref, f"{dt.name}-{i}")
 
 
+LSTM_SHAPES = [(3, 2), (2, 3, 1), (4,)]  # (batch..., H): batched, two batch dims, unbatched
+
+
+def lstm_samples(name, dtypes):
+    from . import rnn as ops
+    for dt in _floats(dtypes):
+        for i, shape in enumerate(LSTM_SHAPES):
+            gates = _values(shape[:-1] + (4 * shape[-1],), dt, i)
+            c_prev = _values(shape, dt, i + 10)
+            label = f"{dt.name}-{i}"
+            if name == "lstm_cell":
+                yield _sample(name, (gates, c_prev), {}, ops.lstm_cell, lstm_cell_ref, label)
+            else:
+                _, c, act = lstm_cell_ref(gates, c_prev)
+                gh, gc = _values(shape, dt, i + 20), _values(shape, dt, i + 30)
+                yield _sample(name, (act, c_prev, c, gh, gc), {}, ops.lstm_cell_backward, lstm_cell_backward_ref,
+                              label, grad=False)
+
+
 SAMPLES = {"conv": conv_samples, "conv_transpose": conv_samples, "conv_weight_grad": conv_samples,
            "max_pool": pool_samples, "max_pool_backward": pool_samples, "avg_pool": pool_samples,
            "avg_pool_backward": pool_samples, "softmax": pointwise_samples, "log_softmax": pointwise_samples,
-           "layer_norm": pointwise_samples, "erf": pointwise_samples}
+           "layer_norm": pointwise_samples, "erf": pointwise_samples,
+           "lstm_cell": lstm_samples, "lstm_cell_backward": lstm_samples}
