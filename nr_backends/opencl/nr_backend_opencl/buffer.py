@@ -17,7 +17,21 @@ def c_strides(shape: tuple) -> tuple:
     return tuple(reversed(strides))
 
 
-class CLBuffer:
+class Shaped:
+    """``ndim`` and ``size`` from ``shape``, for the two kinds of native buffer (stored and lazy)."""
+
+    __slots__ = ()
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+class CLBuffer(Shaped):
     """A strided view of a ``Storage``; views (slices, transposes, broadcasts) share the storage."""
 
     __slots__ = ("storage", "shape", "strides", "offset", "dtype", "rt")
@@ -36,14 +50,6 @@ class CLBuffer:
     def from_host(cls, rt: DeviceRuntime, array: np.ndarray) -> "CLBuffer":
         host = np.array(array, order="C", copy=None)  # ascontiguousarray would make 0-d arrays 1-d
         return cls(rt.upload(host), host.shape, c_strides(host.shape), 0, host.dtype, rt)
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
 
     @property
     def is_contiguous(self) -> bool:

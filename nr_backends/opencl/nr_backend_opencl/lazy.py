@@ -12,7 +12,7 @@ import weakref
 import numpy as np
 
 from . import codegen, exprs
-from .buffer import CLBuffer, broadcast_strides, coalesce
+from .buffer import CLBuffer, Shaped, broadcast_strides, coalesce
 from .runtime import round_up
 
 MAX_NODES = 32   # instructions in one fused kernel
@@ -30,7 +30,7 @@ class Const:
         self.value, self.dtype = (int(bool(value)) if dtype.kind == "b" else value), dtype
 
 
-class LazyArray:
+class LazyArray(Shaped):
     """A pending elementwise expression with the interface the frontend needs (``shape``, ``dtype``)."""
 
     __slots__ = ("op", "args", "shape", "dtype", "rt", "buf", "nodes", "leaves", "parents", "__weakref__")
@@ -51,14 +51,6 @@ class LazyArray:
                 leaves += 1
                 a.storage.add_reader(self)
         self.nodes, self.leaves = nodes, leaves
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
 
     def realize(self) -> CLBuffer:
         if self.buf is None:
