@@ -1,6 +1,6 @@
 """nr_autograd: reverse-mode automatic differentiation for nr_core arrays, on every backend.
 
-Joins nr_core's dispatcher as the ``autograd`` interceptor (entry point ``nr.backends``); gradient rules are
+Registers its engine with nr_core as ``"autograd"`` (entry point ``nr.backends``); gradient rules are
 written in nr ops (``nr_autograd.rules``). Plugin ops may bring their own rule through ``nr_register_ops``'s
 ``vjp=``: it is called as ``vjp(ctx, grad) -> tuple`` (one gradient or None per input), where ``ctx.inputs``,
 ``ctx.out``, ``ctx.params``, ``ctx.shapes``, ``ctx.dtypes`` and ``ctx.needs`` describe the recorded call.

@@ -1,9 +1,9 @@
 """The backward pass: walk the recorded graph from the outputs, call each node's rule once all of its
 gradient has arrived, and accumulate into leaves (``backward``) or hand the gradients back (``grad``).
 
-``ENGINE`` is what the plugin registers: the recorder function itself (the interceptor), carrying
-``backward``, ``grad``, ``register_hook`` and ``record_computed`` (the dispatcher's elementwise fast path) as
-attributes, so the dispatcher's call costs no method lookup.
+``ENGINE`` is what the plugin registers: nr_autograd's implementation of ``nr_core.grad_engine.GradEngine``.
+Seeds and accumulations go straight to the backends' kernels through ``nr_core.dispatch`` (the inputs are
+already valid), so a backward pass costs a small, constant number of Python frames per node.
 """
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ import weakref
 from typing import Callable, Sequence
 
 import nr_core as nr
+from nr_core.dispatch import EMPTY, create, run, wrap
 from nr_core.grad_mode import state as _grad_state
+from nr_core.ops.conversion import ASTYPE
+from nr_core.ops.creation import FULL
+from nr_core.optable import OPS
 from nr_core.tensor import Tensor
 
 from .recorder import record, record_computed
@@ -70,10 +74,11 @@ def _target(t: Tensor, what: str, i: int):
 
 def _seed(t: Tensor, g, i: int) -> Tensor:
     if g is None:
-        if t.size != 1:
+        shape = t._data.shape
+        if any(s != 1 for s in shape):
             raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; output {i} has "
                                f"shape {t.shape}, so pass gradient= (or grad_outputs=) of that shape")
-        return nr.ones(t.shape, dtype=t._dtype, device=t._device)
+        return create(FULL, t._backend, t._device, t._dtype, {"shape": tuple(shape), "fill_value": 1})
     if not isinstance(g, Tensor):
         g = nr.asarray(g, dtype=t._dtype, device=t._device)
     if g.shape != t.shape:
@@ -115,10 +120,19 @@ def _fit(g: Tensor, shape, dtype, op: str) -> Tensor:
 
 
 def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
-    if not create_graph:
+    if create_graph:
+        t._grad = g if t._grad is None else t._grad + g
+    elif t._grad is None:
         # a fresh buffer: the rule's result may be a read-only broadcast view or the caller's own array
-        g = nr.asarray(g.detach(), copy=True)
-    t._grad = g if t._grad is None else t._grad + g
+        t._grad = run(ASTYPE, (g,), _COPY[g._dtype], g._dtype)
+    elif t._grad._dtype is g._dtype and t._grad._device is g._device:
+        t._grad = run(_ADD, (t._grad, g), EMPTY, g._dtype)
+    else:  # a .grad the user assigned: the frontend promotes and checks
+        t._grad = t._grad + g
+
+
+_ADD = OPS["add"]
+_COPY = {dt: {"dtype": dt, "copy": True} for dt in nr._dtypes.ALL_DTYPES}
 
 
 # ---- the walk -----------------------------------------------------------------------------
@@ -265,21 +279,20 @@ class _Pass:
 
 
 # ---- the public entry points ----------------------------------------------------------------
-def backward(tensor: Tensor, gradient=None, retain_graph: bool | None = None, create_graph: bool = False,
-             inputs=None) -> None:
-    """``tensor.backward(...)``: accumulate d tensor / d leaf into every leaf's ``.grad`` (or only ``inputs``')."""
-    run_backward((tensor,), (gradient,), retain_graph, create_graph, inputs)
-
-
 def run_backward(tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs=None) -> None:
     """``nr_autograd.backward(tensors, grad_tensors)``: backward from several outputs at once (PyTorch's
     ``torch.autograd.backward``)."""
-    tensors = _as_seq(tensors, "backward")
+    tensors = tensors if type(tensors) is tuple else _as_seq(tensors, "backward")
     gradients = grad_tensors
-    gradients = (None,) * len(tensors) if gradients is None else _as_seq_grads(gradients, len(tensors))
-    roots = [_target(t, "backward", i) for i, t in enumerate(tensors)]
-    seeds = [_seed(t, g, i) for i, (t, g) in enumerate(zip(tensors, gradients))]
+    if gradients is None or type(gradients) is tuple and len(gradients) == len(tensors):
+        gradients = gradients or (None,) * len(tensors)
+    else:
+        gradients = _as_seq_grads(gradients, len(tensors))
+    roots, seeds = [], []
+    for i, t in enumerate(tensors):
+        roots.append(_target(t, "backward", i))
+        seeds.append(_seed(t, gradients[i], i))
     keep = create_graph if retain_graph is None else retain_graph
     if inputs is None:
         execute(roots, seeds, keep, create_graph)
@@ -328,8 +341,32 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None, c
     return tuple(result)
 
 
-ENGINE = record
-ENGINE.backward = backward
-ENGINE.grad = grad
-ENGINE.register_hook = register_hook
-ENGINE.record_computed = record_computed
+def check_inplace(tensor: Tensor, value) -> None:
+    """Refuse in-place writes that the graph could not account for (``x[k] = v`` with autograd on)."""
+    if tensor._grad_fn is None:
+        if tensor._requires_grad:
+            raise RuntimeError("__setitem__: a leaf array that requires grad cannot be modified in place; "
+                               "do it under nr.no_grad() or on a .detach()ed copy")
+        return
+    op = OPS.get(getattr(tensor._grad_fn, "op", ""))
+    if op is not None and op.view:
+        # the write would change the base array too, whose graph knows nothing of it: refuse, never mislead
+        raise RuntimeError(f"__setitem__: in-place write into a view (made by {op.name}) of an array that "
+                           "requires grad is not supported; write into the base array or .clone() the view")
+
+
+class Engine:
+    """nr_autograd's ``nr_core.grad_engine.GradEngine``: the recorder and the backward pass.
+
+    Static methods, so the dispatcher's slots hold the plain functions (no bound-method hop per op).
+    """
+
+    record = staticmethod(record)
+    record_computed = staticmethod(record_computed)
+    backward = staticmethod(run_backward)
+    grad = staticmethod(grad)
+    register_hook = staticmethod(register_hook)
+    check_inplace = staticmethod(check_inplace)
+
+
+ENGINE = Engine()

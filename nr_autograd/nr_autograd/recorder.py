@@ -1,4 +1,4 @@
-"""The interceptor nr_core's dispatcher calls when an input requires grad: run the op, record its node.
+"""What nr_core's dispatcher calls when an input requires grad (``GradEngine.record``): run the op, record its node.
 
 This is autograd's hot path: one dict lookup for the op's spec, one node object with slots, the edges as a
 tuple. Everything a rule may need beyond that (saved arrays, input metadata) is recorded only for the ops
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from nr_core import dtypes as _d
 from nr_core.dispatch import EMPTY
-from nr_core.optable import OPS
-from nr_core.plugins import REGISTRY
+from nr_core.optable import OPS, VJPS
 from nr_core.tensor import Tensor
 
 from .node import OutputNode, node_class, version_of, detached_alias
@@ -35,7 +34,7 @@ def spec_for(op) -> tuple | None:
         return spec
     r = RULES.get(op.name)
     if r is None:
-        vjp = REGISTRY.vjps.get(op.name)
+        vjp = VJPS.get(op.name)
         if vjp is None:
             if op.differentiable:
                 raise RuntimeError(f"{op.name}: the op is differentiable but nr_autograd has no gradient rule for "
@@ -48,7 +47,7 @@ def spec_for(op) -> tuple | None:
 
 
 def record(op, inputs: tuple, params: dict, run):
-    """Interceptor protocol of ``nr_core.dispatch``: compute ``op`` through ``run`` and record its node."""
+    """``GradEngine.record``: compute ``op`` through ``run`` and record its node."""
     spec = SPECS.get(op.name) or spec_for(op)
     out = run(inputs, params)
     if spec is None:
@@ -156,4 +155,4 @@ def _record_multi(cls, outs, inputs, params, save_in, save_out, meta):
 
 def check_coverage() -> list[str]:
     """Names of differentiable ops of the op table that have no gradient rule (empty when all are covered)."""
-    return sorted(n for n, op in OPS.items() if op.differentiable and n not in RULES and n not in REGISTRY.vjps)
+    return sorted(n for n, op in OPS.items() if op.differentiable and n not in RULES and n not in VJPS)

@@ -1,11 +1,10 @@
 """Scatter-add through the public dispatch path: the adjoint of every gather (getitem, take, repeat, sort)."""
 from __future__ import annotations
 
+from nr_core.api.data_types import astype
 from nr_core.dispatch import apply
-from nr_core.optable import OPS
+from nr_core.ops.indexing import INDEX_ADD as _INDEX_ADD
 from nr_core.tensor import Tensor
-
-_INDEX_ADD = OPS["index_add"]
 
 
 def native_key(key):
@@ -18,6 +17,5 @@ def native_key(key):
 def index_add(base: Tensor, values: Tensor, key) -> Tensor:
     """``base`` with ``values`` added at ``base[key]`` (repeated indices add up); recorded like any other op."""
     if values._dtype is not base._dtype:
-        from nr_core.api.data_types import astype
         values = astype(values, base._dtype)
     return apply(_INDEX_ADD, (base, values), {"key": key}, base._dtype, {"key": native_key(key)})

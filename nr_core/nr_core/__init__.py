@@ -1,7 +1,13 @@
-"""nr_core: the neurarust array namespace (Python array API 2024.12), op table, dispatcher and plugin manager."""
+"""nr_core: the neurarust array namespace (Python array API 2024.12), op table, dispatcher and plugin manager.
+
+The namespace is assembled from the op table: nr_core's own ops come from its built-in "core" plugin
+(``nr_core.ops``, one file per family), registered here through the same hook as every other plugin's; the
+elementwise functions are made from their table entries, the others are the frontends in ``nr_core.api``.
+"""
 from __future__ import annotations
 
 import sys as _sys
+from types import ModuleType as _ModuleType
 
 from ._version import __version__
 from . import dtypes as _dtypes
@@ -12,34 +18,26 @@ from .errors import DeviceMismatchError, DeviceUnavailableError, PluginError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .hookspecs import hookimpl
 from .tensor import Tensor
-from . import dispatch as _dispatch
-from . import api
-from .api.creation import (arange, asarray, empty, empty_like, eye, from_dlpack, full, full_like, linspace,
-                           meshgrid, ones, ones_like, tril, triu, zeros, zeros_like)
-from .api.data_types import astype, can_cast, finfo, iinfo, isdtype, result_type
-from .api.elementwise import (abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, bitwise_and,  # noqa: A004
-                              bitwise_invert, bitwise_left_shift, bitwise_or, bitwise_right_shift, bitwise_xor,
-                              ceil, clip, conj, copysign, cos, cosh, divide, equal, exp, expm1, floor, floor_divide,
-                              greater, greater_equal, hypot, imag, isfinite, isinf, isnan, less, less_equal, log,
-                              log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor,
-                              maximum, minimum, multiply, negative, nextafter, not_equal, positive, pow, real,
-                              reciprocal, relu, remainder, round, sigmoid, sign, signbit, sin, sinh, sqrt, square,
-                              subtract, tan, tanh, trunc)
-from .api.indexing import take, take_along_axis
-from .api.info import __array_namespace_info__
-from .api.linalg_main import matmul, tensordot, vecdot
-from .api.manipulation import (broadcast_arrays, broadcast_to, concat, expand_dims, flip, matrix_transpose,
-                               moveaxis, permute_dims, repeat, reshape, roll, squeeze, stack, tile, unstack)
-from .api.searching import argmax, argmin, count_nonzero, nonzero, searchsorted, where
-from .api.sets import unique_all, unique_counts, unique_inverse, unique_values
-from .api.sorting import argsort, sort
-from .api.statistical import (all, any, cumulative_prod, cumulative_sum, diff, logsumexp, max, mean, min, prod,  # noqa
-                              std, sum, var)
-from . import decompositions as _decompositions  # noqa: F401  (fills the decomposition table)
-from . import random
-from .api import fft, linalg
 from .plugins import REGISTRY as _REGISTRY
-from .shapes import broadcast_shapes
+from . import ops as _ops
+
+# the core plugin goes through the one registration path before the namespace below reads the table
+_REGISTRY.register_plugin(_ops, name="core", distribution="nr-core", version=__version__)
+
+from .ops.elementwise import *  # noqa: E402,F401,F403  (one function per elementwise table entry)
+from .api.creation import *  # noqa: E402,F401,F403
+from .api.data_types import *  # noqa: E402,F401,F403
+from .api.indexing import *  # noqa: E402,F401,F403
+from .api.info import *  # noqa: E402,F401,F403
+from .api.manipulation import *  # noqa: E402,F401,F403
+from .api.products import *  # noqa: E402,F401,F403
+from .api.searching import *  # noqa: E402,F401,F403
+from .api.sets import *  # noqa: E402,F401,F403
+from .api.sorting import *  # noqa: E402,F401,F403
+from .api.statistical import *  # noqa: E402,F401,F403
+from . import api, random  # noqa: E402
+from .api import fft, linalg, operators as _operators, transfer as _transfer  # noqa: E402,F401
+from .shapes import broadcast_shapes  # noqa: E402
 
 __array_api_version__ = "2024.12"
 
@@ -60,18 +58,14 @@ def set_default_device(device) -> None:
     _REGISTRY.set_default_device(device)
 
 
-def dispatch_engine(what: str):
-    """The autograd engine registered by nr-autograd, or a RuntimeError saying to install it."""
-    _REGISTRY.ensure()
-    if _dispatch.engine is None:
-        raise RuntimeError(f"{what} needs the autograd engine: pip install nr-autograd")
-    return _dispatch.engine
-
-
 from . import tensor as _tensor_module  # noqa: E402
 
-_tensor_module._ns = __import__(__name__)
+_tensor_module._ns = _sys.modules[__name__]
 # the extensions are reachable as ``import nr_core.linalg`` too, like NumPy's
 _sys.modules[__name__ + ".linalg"] = linalg
 _sys.modules[__name__ + ".fft"] = fft
-del _tensor_module, _sys, annotations
+
+# every public name: the table's namespace functions, the frontends, dtypes, constants, extension modules
+__all__ = sorted(n for n, v in globals().items() if not n.startswith("_") and n != "annotations"
+                 and (not isinstance(v, _ModuleType) or n in ("fft", "linalg", "random")))
+del _tensor_module, annotations

@@ -63,6 +63,11 @@ class Backend:
     def supports_dtype(self, dtype: _d.DType, device: Device | None = None) -> bool:
         return dtype in self.capabilities.dtypes
 
+    def adapt_kernel(self, name: str, kernel: Callable) -> Callable:
+        """Wrap a kernel that a plugin registered for this backend (``register(..., kernels=)``), e.g. to run it
+        in the inputs' device context; the default keeps it as is."""
+        return kernel
+
     # -- transfer ---------------------------------------------------------------------------
     def from_host(self, array: np.ndarray, device: Device) -> Any:
         """A native buffer on ``device`` holding a copy of (or, on the host, possibly a view of) ``array``."""
@@ -71,9 +76,6 @@ class Backend:
     def to_host(self, buf: Any) -> np.ndarray:
         """A numpy array with the buffer's contents (a copy for device memory)."""
         raise NotImplementedError(f"backend {self.name!r} must implement to_host")
-
-    def shape(self, buf: Any) -> tuple[int, ...]:
-        return buf.shape
 
     def dlpack(self, buf: Any, **kwargs) -> Any:
         """The buffer's ``__dlpack__`` capsule."""

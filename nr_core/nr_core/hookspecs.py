@@ -1,8 +1,8 @@
 """Hook specifications of the ``nr`` plugin manager.
 
-Each hook is called once, at discovery, never per op. A plugin implements any of them with
-``@nr_core.hookimpl`` and hands what it provides to the ``register`` callback it is given, so the
-signatures stay stable as features grow.
+Each hook is called once, when its plugin is registered (at discovery, or at import for nr_core's own ops),
+never per op. A plugin implements any of them with ``@nr_core.hookimpl`` and hands what it provides to the
+``register`` callback it is given, so the signatures stay stable as features grow.
 """
 import pluggy
 
@@ -14,27 +14,29 @@ hookimpl = pluggy.HookimplMarker("nr")
 def nr_register_backends(register):
     """Register array backends.
 
-    :param register: ``register(backend)`` with an ``nr_core.backend.Backend`` instance. A backend
-        registered here is probed lazily; it may be listed as unavailable with its reason.
-    """
-
-
-@hookspec
-def nr_register_interceptors(register):
-    """Register dispatch interceptors (nr_autograd registers its graph recorder here).
-
-    :param register: ``register(name, interceptor)``. An interceptor is called as
-        ``interceptor(op, inputs, params, run)`` for ops whose inputs require grad while grad mode is
-        on; ``run(inputs, params)`` computes the op's result without interception.
+    :param register: ``register(backend)`` with an ``nr_core.backend.Backend`` instance. A backend registered
+        here is probed lazily; it may be listed as unavailable with its reason. A second backend with a taken
+        name or device kind is refused (and listed so).
     """
 
 
 @hookspec
 def nr_register_ops(register):
-    """Add ops to the op table, with their frontend decompositions and gradient rules.
+    """Add ops to the op table: the one way an op comes in (nr_core's own ops use it too).
 
-    :param register: ``register(opdef, decomposition=None, vjp=None, samples=None)``: ``opdef`` an
-        ``nr_core.optable.OpDef``; ``decomposition(*inputs, **params)`` written in nr ops, used on
-        backends without a kernel; ``vjp`` a gradient rule handed to the registered interceptor;
-        ``samples(dtypes)`` yields ``nr_core.testing.cases.Sample`` objects for the backend test kit.
+    :param register: ``register(opdef, decomposition=None, vjp=None, samples=None, kernels=None)``:
+        ``opdef`` an ``nr_core.optable.OpDef``; ``decomposition(*inputs, **params)`` written in nr ops, run on
+        backends without a kernel (required unless the op is a primitive); ``vjp(ctx, grad)`` its gradient
+        rule, handed to the grad engine; ``samples(op_name, dtypes)`` yields ``nr_core.samples.Sample``
+        objects for the backend test kit; ``kernels`` maps a backend name or a ``Backend`` subclass to
+        ``kernel(backend, *buffers, **params)`` (installed where that backend has no kernel of its own).
+    """
+
+
+@hookspec
+def nr_register_grad_engines(register):
+    """Register an autograd engine (nr_autograd registers ``"autograd"``).
+
+    :param register: ``register(name, engine)``, ``engine`` implementing ``nr_core.grad_engine.GradEngine``.
+        The first one registered is used, unless ``NR_GRAD_ENGINE`` names another.
     """

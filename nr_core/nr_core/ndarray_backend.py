@@ -13,7 +13,6 @@ import numpy as np
 from . import optable
 from .backend import Backend, Capabilities
 from .ndarray_linalg import NdarrayLinalgKernels
-from .ndarray_nn import NdarrayNNKernels
 from .ndarray_special import NdarraySpecialCaseKernels
 
 # standard name -> classic numpy name, for modules that predate the 2024.12 spellings
@@ -22,18 +21,20 @@ _CLASSIC = {
     "atanh": "arctanh", "atan2": "arctan2", "bitwise_invert": "invert", "bitwise_left_shift": "left_shift",
     "bitwise_right_shift": "right_shift", "pow": "power", "concat": "concatenate", "permute_dims": "transpose",
 }
-# elementwise ops whose kernel is simply the module's function of that name
-_DIRECT = [op.name for op in optable.OPS.values() if op.kind == "elementwise" and op.name not in
-           ("where", "clip", "sigmoid", "relu", "round", "square")] + ["where", "matmul", "broadcast_to", "flip",
-                                                                       "tril", "triu"]
+# non-elementwise ops whose kernel is simply the module's function of that name
+_DIRECT = ("matmul", "broadcast_to", "flip", "tril", "triu")
 
 
 def _np_dtype(dt):
     return None if dt is None else dt.numpy
 
 
-class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, NdarrayNNKernels, Backend):
-    """Kernels for a NumPy-compatible array module. Subclasses set ``xp`` (or pass it) and device facts."""
+class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
+    """Kernels for a NumPy-compatible array module. Subclasses set ``xp`` (or pass it) and device facts.
+
+    Plugins add kernels for their own ops to every backend of this family with
+    ``register(..., kernels={NdarrayBackend: fn})`` (nr_nn does, for conv, pooling and the rest).
+    """
 
     xp: ModuleType = np
     capabilities = Capabilities(inplace_out=True)
@@ -53,14 +54,13 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, NdarrayNNK
         return fn
 
     def make_kernels(self) -> dict[str, Any]:
-        k: dict[str, Any] = {}
-        for name in _DIRECT:
-            fn = self._fn(name)
+        """``k_<op>`` methods, then the module's own function for every other elementwise op of the table."""
+        k: dict[str, Any] = {name[2:]: getattr(self, name) for name in dir(self) if name.startswith("k_")}
+        direct = [n for n, op in optable.OPS.items() if op.kind == "elementwise"] + list(_DIRECT)
+        for name in direct:
+            fn = None if name in k else self._fn(name)
             if fn is not None:
                 k[name] = fn
-        for name in dir(self):
-            if name.startswith("k_"):
-                k[name[2:]] = getattr(self, name)
         return k
 
     # -- elementwise with a twist ------------------------------------------------------------

@@ -1,13 +1,14 @@
-"""Plugin discovery: the ``nr`` pluggy manager, the ``nr.backends`` entry points, and the flat tables
-(backends by device kind, the interceptor, extra decompositions and gradient rules) that dispatch reads.
+"""Plugin discovery: the ``nr`` pluggy manager, the ``nr.backends`` entry points, and the flat tables that
+dispatch reads (backends by device kind; ops, kernels and rules in ``optable``; the grad engine's slots).
 
-Discovery runs once, lazily, on the first device resolution. Each entry point loads in its own ``try``:
-a broken plugin is recorded and listed, never allowed to break ``import nr_core`` or other plugins.
+Discovery runs once, lazily, on the first device resolution, under a lock (threads wait for it). Each entry
+point loads in its own ``try``, and an import or a backend probe that takes longer than ``NR_PLUGIN_TIMEOUT``
+is abandoned: a broken, hung or process-ending plugin (``sys.exit()``, any ``BaseException``) is recorded and
+listed, never allowed to break ``import nr_core``, other plugins or the user's process.
 """
 from __future__ import annotations
 
 import importlib.metadata as _md
-import os
 import sys
 import threading
 import traceback
@@ -15,7 +16,7 @@ from typing import Any, Callable
 
 import pluggy
 
-from . import dispatch, hookspecs, optable
+from . import grad_engine, hookspecs, optable, settings
 from .backend import Backend, BackendStatus
 from .devices import Device, parse_device_string
 from .errors import DeviceUnavailableError, PluginError
@@ -30,6 +31,61 @@ INSTALL_HINTS = {
     "metal": 'pip install "neurarust[metal]"   (nr-backend-metal; macOS with Apple silicon only)',
 }
 
+_NOT_PROBED = "not probed yet"
+
+
+class _Timeout(Exception):
+    pass
+
+
+# set in the discovering thread and the workers it starts: they must not wait for discovery to finish
+_in_discovery = threading.local()
+
+
+def _guarded(fn: Callable, timeout: float | None):
+    """``fn()`` (in a daemon thread when ``timeout`` is given): its result, the BaseException it raised wrapped
+    in ``_Failure``, or a ``_Timeout`` failure.
+
+    Never lets a plugin end the process (``SystemExit``) or hang the caller; Ctrl-C in the caller still works.
+    """
+    if timeout is None:
+        try:
+            return fn()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: B036 (a plugin's sys.exit() must not end the user's process)
+            return _Failure(exc)
+    box: list = []
+    discovering = getattr(_in_discovery, "active", False)
+
+    def target():
+        _in_discovery.active = discovering
+        try:
+            box.append(fn())
+        except BaseException as exc:  # noqa: B036
+            box.append(_Failure(exc))
+
+    worker = threading.Thread(target=target, name="nr-plugin", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return _Failure(_Timeout(f"did not finish within {timeout:g} s (NR_PLUGIN_TIMEOUT)"))
+    return box[0]
+
+
+class _Failure:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def _being_imported(module_name: str) -> bool:
+    """Whether ``module_name``'s top package is being imported right now (by this thread, typically: a package
+    whose import triggered discovery). Loading its entry point in another thread would wait on that import."""
+    top = sys.modules.get(module_name.partition(".")[0])
+    return bool(getattr(getattr(top, "__spec__", None), "_initializing", False))
+
 
 class Registry:
     """Everything discovery found. One instance, ``REGISTRY``, lives for the process."""
@@ -39,12 +95,12 @@ class Registry:
         self.pm.add_hookspecs(hookspecs)
         self.statuses: dict[str, BackendStatus] = {}  # plugin or backend name -> status
         self.by_kind: dict[str, Backend] = {}
-        self.interceptors: dict[str, Callable] = {}
-        self.vjps: dict[str, Callable] = {}
-        self.samples: dict[str, Callable] = {}  # op -> sample-input generator for the backend test kit
         self._discovered = False
-        self._lock = threading.RLock()
+        self._discovery_lock = threading.Lock()  # one discovery; other threads wait for it
+        self._lock = threading.RLock()  # the tables below
+        self._probe_locks: dict[str, threading.Lock] = {}
         self._default_device: Device | None = None
+        self._engines_of: dict[str, list[str]] = {}  # plugin -> the grad engines it registered
 
     # -- discovery -------------------------------------------------------------------------
     def ensure(self) -> None:
@@ -52,32 +108,50 @@ class Registry:
             self.discover()
 
     def discover(self) -> None:
-        with self._lock:
+        # discovery itself (and a plugin it imports that creates an array) may get here again: carry on
+        if getattr(_in_discovery, "active", False):
+            return
+        with self._discovery_lock:
             if self._discovered:
                 return
-            self._discovered = True
-            selected = os.environ.get("NR_PLUGINS")
-            wanted = None if selected is None else {s.strip() for s in selected.split(",") if s.strip()}
-            for ep in _md.entry_points(group=ENTRY_POINT_GROUP):
-                if wanted is not None and ep.name not in wanted:
-                    continue
-                dist = getattr(ep, "dist", None)
-                dist_name = dist.metadata["Name"] if dist is not None else ""
-                version = dist.version if dist is not None else ""
-                try:
-                    module = ep.load()
-                except Exception as exc:  # a broken plugin is reported, not fatal
-                    self._record_failure(ep.name, dist_name, version, exc)
-                    continue
-                self.register_plugin(module, name=ep.name, distribution=dist_name, version=version)
+            _in_discovery.active = True
+            try:
+                wanted = settings.selected_plugins()
+                for ep in _md.entry_points(group=ENTRY_POINT_GROUP):
+                    if wanted is None or ep.name in wanted:
+                        self._load(ep)
+            finally:
+                _in_discovery.active = False
+                self._discovered = True
 
-    def _record_failure(self, name: str, dist: str, version: str, exc: BaseException) -> None:
-        if os.environ.get("NR_STRICT_PLUGINS") == "1":
-            raise PluginError(f"plugin {name!r} ({dist} {version}) failed: {exc!r}") from exc
-        reason = f"failed to load: {type(exc).__name__}: {exc}"
-        self.statuses[name] = BackendStatus(name, dist, version, available=False, reason=reason)
-        if os.environ.get("NR_DEBUG_PLUGINS") == "1":
+    def _load(self, ep) -> None:
+        dist = getattr(ep, "dist", None)
+        dist_name = dist.metadata["Name"] if dist is not None else ""
+        version = dist.version if dist is not None else ""
+        timeout = None if _being_imported(getattr(ep, "value", "")) else settings.plugin_timeout()
+        module = _guarded(ep.load, timeout)
+        if isinstance(module, _Failure):
+            self._record_failure(ep.name, dist_name, version, module.exc, "failed to load")
+        else:
+            self.register_plugin(module, name=ep.name, distribution=dist_name, version=version)
+
+    def _record_failure(self, name: str, dist: str, version: str, exc: BaseException, what: str) -> None:
+        if settings.strict_plugins():
+            raise PluginError(f"plugin {name!r} ({dist} {version}) {what}: {exc!r}") from exc
+        reason = f"{what}: {type(exc).__name__}: {exc}" if not isinstance(exc, _Timeout) else f"{what}: {exc}"
+        self.statuses[self._free_key(name, dist)] = BackendStatus(name, dist, version, available=False,
+                                                                  reason=reason)
+        if settings.debug_plugins():
             traceback.print_exception(exc, file=sys.stderr)
+
+    def _free_key(self, name: str, dist: str) -> str:
+        """``name``, or a distinct key when a plugin or backend of that name is already listed."""
+        if name not in self.statuses:
+            return name
+        key, i = f"{name} ({dist or 'unknown'})", 2
+        while key in self.statuses:
+            key, i = f"{name} ({dist or 'unknown'} #{i})", i + 1
+        return key
 
     def register_plugin(self, plugin: Any, name: str, distribution: str = "", version: str = "") -> None:
         """Register a plugin object or module and run its hooks now; failures are recorded per plugin."""
@@ -87,15 +161,20 @@ class Registry:
                 if status is not None and not status.distribution:
                     status.distribution, status.version = distribution, version
                 return
+            if self.pm.get_plugin(name) is not None:
+                owner = self.statuses.get(name)
+                self._refuse(name, distribution, version,
+                             f"plugin name {name!r} already registered by {owner.distribution if owner else '?'}")
+                return
             try:
                 self.pm.register(plugin, name=name)
             except Exception as exc:
-                self._record_failure(name, distribution, version, exc)
+                self._record_failure(name, distribution, version, exc, "failed to register")
                 return
             calls = (
                 ("nr_register_ops", self._register_op),
                 ("nr_register_backends", lambda be: self._register_backend(be, name, distribution, version)),
-                ("nr_register_interceptors", self._register_interceptor),
+                ("nr_register_grad_engines", lambda n, e: self._register_engine(n, e, name)),
             )
             hooks = []
             for hook_name, register in calls:
@@ -103,15 +182,20 @@ class Registry:
                     if impl.plugin is not plugin:
                         continue
                     hooks.append(hook_name)
-                    try:
-                        impl.function(register=register)
-                    except Exception as exc:
-                        self._record_failure(name, distribution, version, exc)
+                    failed = _guarded(lambda: impl.function(register=register), None)
+                    if isinstance(failed, _Failure):
+                        self._record_failure(name, distribution, version, failed.exc, f"failed in {hook_name}")
                         return
             if not any(getattr(s, "_plugin", None) == name for s in self.statuses.values()):
                 # a plugin without a backend (autograd, nn …) is listed too, with the hooks it provides
                 self.statuses[name] = BackendStatus(name, distribution, version, available=True,
                                                     reason="provides " + ", ".join(hooks or ["no hooks"]))
+
+    def _refuse(self, name: str, dist: str, version: str, reason: str) -> None:
+        if settings.strict_plugins():
+            raise PluginError(f"{name!r} ({dist} {version}) refused: {reason}")
+        self.statuses[self._free_key(name, dist)] = BackendStatus(name, dist, version, available=False,
+                                                                  reason=f"refused: {reason}")
 
     def unregister_plugin(self, name: str) -> None:
         """Remove a plugin and whatever backends it registered (used by tests)."""
@@ -124,47 +208,73 @@ class Registry:
                 st = self.statuses.pop(k)
                 if st.backend is not None and self.by_kind.get(st.backend.device_kind) is st.backend:
                     del self.by_kind[st.backend.device_kind]
+            for engine_name in self._engines_of.pop(name, ()):
+                grad_engine.unregister_engine(engine_name)
             self._default_device = None
 
     def _register_backend(self, backend: Backend, plugin: str, dist: str, version: str) -> None:
         if not isinstance(backend, Backend):
             raise TypeError(f"plugin {plugin!r} registered {backend!r}, which is not an nr_core.backend.Backend")
-        status = BackendStatus(backend.name, dist or backend.distribution, version, backend=backend,
+        dist = dist or backend.distribution
+        taken = self.statuses.get(backend.name)
+        if taken is not None:
+            self._refuse(backend.name, dist, version,
+                         f"name {backend.name!r} already registered by {taken.distribution or taken.name}")
+            return
+        owner = self.by_kind.get(backend.device_kind)
+        if owner is not None:
+            self._refuse(backend.name, dist, version, f"device kind {backend.device_kind!r} is already served by "
+                         f"backend {owner.name!r} ({self.statuses[owner.name].distribution})")
+            return
+        status = BackendStatus(backend.name, dist, version, backend=backend,
                                install_hint=backend.install_hint or INSTALL_HINTS.get(backend.device_kind, ""))
         status._plugin = plugin  # type: ignore[attr-defined]
-        status.reason = "not probed yet"
+        status.reason = _NOT_PROBED
         self.statuses[backend.name] = status
-        self.by_kind.setdefault(backend.device_kind, backend)
+        self.by_kind[backend.device_kind] = backend
 
-    def _register_interceptor(self, name: str, interceptor: Callable) -> None:
-        self.interceptors[name] = interceptor
-        dispatch.set_interceptor(_compose(list(self.interceptors.values())))
+    def _register_engine(self, name: str, engine, plugin: str) -> None:
+        grad_engine.register_engine(name, engine, settings.preferred_grad_engine())
+        self._engines_of.setdefault(plugin, []).append(name)
 
-    def _register_op(self, opdef, decomposition=None, vjp=None, samples=None) -> None:
-        optable.register_op(opdef)
-        if decomposition is not None:
-            dispatch.DECOMPOSITIONS[opdef.name] = decomposition
-        if vjp is not None:
-            self.vjps[opdef.name] = vjp
-        if samples is not None:
-            self.samples[opdef.name] = samples
+    def _register_op(self, opdef, decomposition=None, vjp=None, samples=None, kernels=None) -> None:
+        optable.register(opdef, decomposition=decomposition, vjp=vjp, samples=samples, kernels=kernels)
+        if kernels:
+            for status in self.statuses.values():
+                if status.available and status.backend is not None:
+                    _install_kernels(status.backend)
 
     # -- backends and devices ---------------------------------------------------------------
     def probe(self, status: BackendStatus) -> BackendStatus:
-        if status.backend is not None and status.reason == "not probed yet":
-            try:
-                ok, reason = status.backend.probe()
-                status.available, status.reason = bool(ok), reason
-                status.devices = status.backend.devices() if ok else []
-            except Exception as exc:  # a probe that raises is an unavailable backend, with its reason
-                status.available, status.reason = False, f"probe failed: {type(exc).__name__}: {exc}"
-                if os.environ.get("NR_STRICT_PLUGINS") == "1":
-                    raise PluginError(status.reason) from exc
+        if status.backend is None or status.reason != _NOT_PROBED:
+            return status
+        with self._lock:
+            lock = self._probe_locks.setdefault(status.name, threading.Lock())
+        with lock:  # one probe per backend; the tables stay usable meanwhile
+            if status.reason != _NOT_PROBED:  # another thread probed it meanwhile
+                return status
+            backend = status.backend
+            got = _guarded(backend.probe, settings.plugin_timeout())
+            if isinstance(got, _Failure):
+                status.available, status.reason = False, f"probe failed: {type(got.exc).__name__}: {got.exc}"
+                if isinstance(got.exc, _Timeout):
+                    status.reason = f"probe {got.exc}"
+                if settings.strict_plugins():
+                    raise PluginError(status.reason) from got.exc
+                return status
+            ok, reason = got
+            if ok:
+                _install_kernels(backend)
+                missing = sorted(optable.PRIMITIVES - backend.kernels.keys())
+                if missing:
+                    ok, reason = False, f"lacks kernels for the primitive ops {', '.join(missing)}"
+            status.devices = backend.devices() if ok else []
+            status.available, status.reason = bool(ok), reason
         return status
 
     def all_statuses(self) -> list[BackendStatus]:
         self.ensure()
-        return [self.probe(s) for s in self.statuses.values()]
+        return [self.probe(s) for s in list(self.statuses.values())]
 
     def backend_for(self, device: Device) -> Backend:
         """The available backend serving ``device``, or DeviceUnavailableError saying why and how to fix it."""
@@ -199,9 +309,15 @@ class Registry:
 
     def default_device(self) -> Device:
         if self._default_device is None:
-            spec = os.environ.get("NR_DEFAULT_DEVICE", "cpu").strip() or "cpu"
-            dev = parse_device_string(spec)
-            self.backend_for(dev)  # fail loudly and early on a bad NR_DEFAULT_DEVICE
+            spec, from_env = settings.default_device_spec()
+            try:
+                dev = parse_device_string(spec)
+                self.backend_for(dev)  # fail loudly and early on a bad NR_DEFAULT_DEVICE
+            except (ValueError, DeviceUnavailableError) as exc:
+                if not from_env:
+                    raise
+                raise type(exc)(f"NR_DEFAULT_DEVICE={spec!r} (the default device comes from this environment "
+                                f"variable): {exc}") from None
             self._default_device = dev
         return self._default_device
 
@@ -217,16 +333,11 @@ class Registry:
         return out
 
 
-def _compose(interceptors: list[Callable]) -> Callable:
-    if len(interceptors) == 1:
-        return interceptors[0]
-
-    def chained(op, inputs, params, run):
-        inner = run
-        for ic in reversed(interceptors[1:]):
-            inner = (lambda ic_, nxt: lambda i, p: ic_(op, i, p, nxt))(ic, inner)
-        return interceptors[0](op, inputs, params, inner)
-    return chained
+def _install_kernels(backend: Backend) -> None:
+    """Registered kernels for ``backend``'s ops, where the backend brings none of its own."""
+    for name, kernel in optable.kernels_for(backend).items():
+        if name not in backend.kernels:
+            backend.kernels[name] = backend.adapt_kernel(name, kernel)
 
 
 REGISTRY = Registry()

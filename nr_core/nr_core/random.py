@@ -1,14 +1,14 @@
 """Random numbers (not in the standard): one seeded host generator, shared by every device.
 
-Draws happen on the host unless a backend registers its own ``random_*`` kernels, so a seed gives the
-same numbers on every device.
+Draws happen on the host (the ``random_*`` ops' decompositions in ``nr_core/ops/random.py``) unless a
+backend has ``random_*`` kernels of its own, so a seed gives the same numbers on every device.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import dtypes as _d
-from .dispatch import DECOMPOSITIONS
+from .api.creation import _creation, asarray
 from .plugins import REGISTRY
 
 _rng = np.random.default_rng()
@@ -33,7 +33,6 @@ def _shape(shape):
 
 
 def _draw(op_name, shape, dtype, device, requires_grad, **params):
-    from .api.creation import _creation
     return _creation(op_name, shape, dtype, device, _d.default_float if op_name != "random_integers" else _d.int64,
                      requires_grad, **params)
 
@@ -57,34 +56,5 @@ def randint(low: int, high: int, shape, *, dtype=None, device=None):
 
 
 def permutation(n: int, *, device=None):
-    from .api.creation import asarray
     return asarray(_rng.permutation(n).astype(np.int64), device=device)
 
-
-def _host(fn):
-    def decomposition(*, dtype, device, shape, **params):
-        from .api.creation import asarray
-        return asarray(np.asarray(fn(shape=shape, dtype=dtype, **params)).astype(dtype.numpy, copy=False),
-                       device=device)
-    return decomposition
-
-
-def _normal(shape, dtype, mean, std):
-    if dtype is _d.float32:
-        return _rng.standard_normal(shape, dtype=np.float32) * np.float32(std) + np.float32(mean)
-    return _rng.normal(mean, std, shape)
-
-
-def _uniform(shape, dtype, low, high):
-    if dtype is _d.float32:
-        return _rng.random(shape, dtype=np.float32) * np.float32(high - low) + np.float32(low)
-    return _rng.uniform(low, high, shape)
-
-
-def _integers(shape, dtype, low, high):
-    return _rng.integers(low, high, shape)
-
-
-DECOMPOSITIONS["random_normal"] = _host(_normal)
-DECOMPOSITIONS["random_uniform"] = _host(_uniform)
-DECOMPOSITIONS["random_integers"] = _host(_integers)

@@ -181,7 +181,7 @@ class Tensor:
             if self._dtype.kind not in ("float", "complex"):
                 raise TypeError(f"requires_grad: only floating and complex arrays can require gradients, "
                                 f"got dtype {self._dtype.name}")
-            _ns.dispatch_engine("requires_grad=True")
+            grad_engine("requires_grad=True")
         elif self._grad_fn is not None:
             raise RuntimeError("requires_grad_(False): only leaf arrays can stop requiring grad; use .detach()")
         self._requires_grad = bool(requires_grad)
@@ -219,14 +219,13 @@ class Tensor:
         return out
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
-        _ns.dispatch_engine("backward()").backward(self, gradient, retain_graph=retain_graph,
-                                                   create_graph=create_graph, inputs=inputs)
+        grad_engine("backward()").backward((self,), (gradient,), retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this array's gradient is computed; it may return a replacement."""
         if not self._requires_grad:
             raise RuntimeError("register_hook: the array does not require grad")
-        return _ns.dispatch_engine("register_hook").register_hook(self, hook)
+        return grad_engine("register_hook").register_hook(self, hook)
 
     def _bump_version(self) -> None:
         if self._version is None:
@@ -373,3 +372,7 @@ class Tensor:
 
 def _rebuild(host, device: str, requires_grad: bool):
     return _ns.asarray(host, device=device, requires_grad=requires_grad)
+
+
+# after Tensor: the engine accessor imports the dispatcher, which imports Tensor
+from .grad_engine import grad_engine  # noqa: E402

@@ -1,11 +1,16 @@
 """Entry point of nr_nn (group ``nr.backends``): adds the fused nn ops with their decompositions, gradient
-rules and the backend test kit's sample inputs."""
+rules, kernels for every NumPy-like backend, and the backend test kit's sample inputs."""
 import nr_core
 
 
 @nr_core.hookimpl
 def nr_register_ops(register):
+    from nr_core.ndarray_backend import NdarrayBackend
+
     from .ops import ALL
+    from .ops.ndarray_kernels import KERNELS
     from .ops.samples import SAMPLES
     for opdef, decomposition, vjp in ALL:
-        register(opdef, decomposition=decomposition, vjp=vjp, samples=SAMPLES[opdef.name])
+        kernel = KERNELS.get(opdef.name)
+        register(opdef, decomposition=decomposition, vjp=vjp, samples=SAMPLES[opdef.name],
+                 kernels={NdarrayBackend: kernel} if kernel else None)

@@ -1,24 +1,23 @@
-"""Second derivatives (create_graph=True through the rules themselves) by gradgradcheck, for the elementwise,
-reduction/scan, matmul-family and shape ops, plus indexing and the linalg/fft extensions."""
+"""Second derivatives (create_graph=True through the rules themselves) by gradgradcheck, on the kit's samples of
+every differentiable op (two per op), elementwise, reductions, products, shape, indexing, linalg and fft alike."""
 from __future__ import annotations
 
 import pytest
 
-from nr_core.optable import OPS
+from kit_samples import grad_samples
 from nr_autograd import gradgradcheck
-from op_samples import SAMPLES
+from nr_core.optable import OPS
+from nr_core.testing.checks import grad_call
 
-FAMILIES = {"elementwise", "reduction", "scan", "shape", "indexing", "sort", "cast", "transfer", "creation", "linalg",
-            "fft"}
-CASES = [s for s in SAMPLES if OPS[s.op].kind in FAMILIES or s.op == "setitem"]
+CASES = grad_samples(per_op=2)
 
 
 def test_the_acceptance_families_are_all_here():
     kinds = {OPS[s.op].kind for s in CASES}
-    assert {"elementwise", "reduction", "shape"} <= kinds
-    assert {"matmul", "tensordot", "vecdot"} <= {s.op for s in CASES}
+    assert {"elementwise", "reduction", "shape", "indexing", "linalg", "fft"} <= kinds
+    assert {"matmul", "tensordot", "vecdot", "setitem"} <= {s.op for s in CASES}
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda s: s.id)
+@pytest.mark.parametrize("case", CASES, ids=lambda s: f"{s.op}-{s.label}")
 def test_gradgradcheck(case):
-    assert gradgradcheck(case.fn, case.inputs)
+    assert gradgradcheck(*grad_call(case, "cpu"))

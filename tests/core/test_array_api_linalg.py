@@ -230,6 +230,6 @@ def test_decompositions_and_host_fallbacks_on_a_backend_without_kernels():
 
 
 def test_host_fallback_refuses_to_loop_on_the_host():
-    from nr_core.dispatch import DECOMPOSITIONS
+    from nr_core.optable import DECOMPOSITIONS
     with pytest.raises(RuntimeError, match=r"linalg.inv: .*already on the host"):
         DECOMPOSITIONS["inv"](nr.eye(2))

@@ -47,14 +47,16 @@ class CudaBackend(NdarrayBackend):
         self.xp = cupy
         kernels = self.make_kernels()
         kernels.update(fused_kernels(cupy))
-        for name, kernel in kernels.items():
-            op = OPS.get(name)
-            if op is not None and op.kind == "creation" and op.nin == 0:
-                kernels[name] = _on_requested_device(cupy, kernel)  # allocate where device= says
-            elif self._count > 1:
-                kernels[name] = _on_input_device(cupy, kernel)  # run where the inputs live
-        self.kernels.update(kernels)
+        self.kernels.update((name, self.adapt_kernel(name, kernel)) for name, kernel in kernels.items())
         return True, f"CuPy {cupy.__version__}, {self._count} device(s)"
+
+    def adapt_kernel(self, name: str, kernel):
+        op = OPS.get(name)
+        if op is not None and op.kind == "creation" and op.nin == 0:
+            return _on_requested_device(self.xp, kernel)  # allocate where device= says
+        if self._count > 1:
+            return _on_input_device(self.xp, kernel)  # run where the inputs live
+        return kernel
 
     def devices(self) -> list[Device]:
         return [Device("cuda", i) for i in range(self._count)]

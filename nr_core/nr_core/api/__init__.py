@@ -1,3 +1,3 @@
-"""The array namespace, split by function family as the standard is."""
-from . import (creation, data_types, elementwise, fft, indexing, info, linalg, linalg_main, manipulation,  # noqa: F401
-               operators, searching, sets, sorting, statistical, transfer)
+"""The array namespace's frontends, split by function family as the standard is: each validates its input,
+then dispatches its op-table entry. ``nr_core/__init__.py`` assembles the namespace from them; ``operators``
+binds the array operators to ``Tensor``."""

@@ -1,7 +1,7 @@
 """Argument checks shared by the namespace modules."""
 from __future__ import annotations
 
-from ..dispatch import device_mismatch
+from ..errors import device_mismatch
 from ..tensor import Tensor
 
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _d
-from ..dispatch import create, wrap
+from ..dispatch import apply, create, wrap
+from ..errors import unsupported_dtype
 from ..optable import OPS
 from ..plugins import REGISTRY
 from ..tensor import Tensor
+from .data_types import astype
+from .manipulation import broadcast_to, reshape
+from .transfer import from_dlpack as _from_dlpack
+
+__all__ = ["arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "full", "full_like", "linspace",
+           "meshgrid", "ones", "ones_like", "tril", "triu", "zeros", "zeros_like"]
 
 _PY_DEFAULTS = {np.dtype("float64"): _d.default_float, np.dtype("complex128"): _d.default_complex,
                 np.dtype("int64"): _d.default_int}
@@ -58,7 +65,6 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool =
         if dtype is not None and dtype is not out._dtype:
             if copy is False:
                 raise ValueError(f"asarray: copy=False but casting {out._dtype.name} to {dtype.name} needs a copy")
-            from .data_types import astype
             return _finish(astype(out, dtype), requires_grad)
         if copy:
             out = _copy(out)
@@ -84,12 +90,11 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool =
             raise ValueError("asarray: copy=False is impossible for Python scalars and sequences")
         host, nr_dt = _from_python(obj, dtype)
     if not backend.supports_dtype(nr_dt, dev):
-        raise TypeError(f"asarray: dtype {nr_dt.name} is not supported on device {dev}")
+        raise unsupported_dtype("asarray", nr_dt, dev)
     return _finish(wrap(backend.from_host(host, dev), backend, dev, nr_dt), requires_grad)
 
 
 def _copy(x: Tensor) -> Tensor:
-    from .data_types import astype
     return astype(x, x._dtype, copy=True)
 
 
@@ -142,7 +147,7 @@ def _creation(op_name, shape, dtype, device, default, requires_grad, **params):
     dtype = _dtype_arg(dtype, op_name) or default
     dev, backend = REGISTRY.resolve(device)
     if not backend.supports_dtype(dtype, dev):
-        raise TypeError(f"{op_name}: dtype {dtype.name} is not supported on device {dev}")
+        raise unsupported_dtype(op_name, dtype, dev)
     if shape is not None:
         params["shape"] = _shape_arg(shape, op_name)
     return _finish(create(OPS[op_name], backend, dev, dtype, params), requires_grad)
@@ -229,7 +234,6 @@ def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True, req
 
 def from_dlpack(x, /, *, device=None, copy=None) -> Tensor:
     """Import any DLPack producer (NumPy, PyTorch, CuPy, nr) as an nr array."""
-    from .transfer import from_dlpack as _from_dlpack
     return _from_dlpack(x, device=device, copy=copy)
 
 
@@ -238,7 +242,6 @@ def _tri(op_name, x, k):
         raise TypeError(f"{op_name}: expected an nr array, got {type(x).__name__}")
     if x.ndim < 2:
         raise ValueError(f"{op_name}: needs an array of at least 2 dimensions, got shape {x.shape}")
-    from ..dispatch import apply
     return apply(OPS[op_name], (x,), {"k": k}, x._dtype)
 
 
@@ -251,7 +254,6 @@ def triu(x, /, *, k=0) -> Tensor:
 
 
 def meshgrid(*arrays, indexing="xy") -> list[Tensor]:
-    from .manipulation import broadcast_to, reshape
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     for a in arrays:

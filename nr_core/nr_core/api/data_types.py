@@ -7,10 +7,11 @@ import numpy as np
 
 from .. import dtypes as _d
 from ..dispatch import apply
-from ..optable import OPS
+from ..ops.conversion import ASTYPE as _ASTYPE
 from ..tensor import Tensor
 
-_ASTYPE = OPS["astype"]
+__all__ = ["astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type"]
+
 
 
 def astype(x, dtype, /, *, copy: bool = True, device=None) -> Tensor:

@@ -1,99 +1,243 @@
-"""Elementwise functions of the standard (plus ``sigmoid``/``relu``), each built from its op-table entry."""
+"""The elementwise entry points: ``make_unary``/``make_binary`` turn an op-table entry into its namespace
+function (``nr_core/ops/elementwise.py`` calls them, one line per op), with the dtype rules of the table and the
+hot path every small op goes through; plus ``clip``, whose bounds make it a function of its own.
+
+The hot path — arrays of one dtype on one device, or an array with a Python number that keeps its dtype — is a
+few attribute reads, one subscript of a per-op plain dict keyed by dtype (holding the kernel, the result dtype
+and the backend it was filled for, checked by identity), the kernel call, and the wrap, spelled out inline (a
+call to ``dispatch.wrap`` would cost about 10% of a small op). Everything else takes the general path:
+promotion, casts, Python scalars, then ``dispatch.apply``.
+"""
 from __future__ import annotations
 
-from ..dispatch import apply, bad_dtype, make_binary, make_unary
+from typing import Callable
+
+import numpy as np
+
+import nr_core as nr
+
+from .. import dispatch as _dispatch
+from .. import dtypes as _d
+from ..errors import bad_dtype, device_mismatch
+from ..grad_mode import state as _grad
 from ..optable import OPS
+from ..shapes import broadcast_shapes
 from ..tensor import Tensor
+from .data_types import astype
 
-_U, _B = make_unary, make_binary
+EMPTY = _dispatch.EMPTY
 
-abs = _U(OPS["abs"])
-acos = _U(OPS["acos"])
-acosh = _U(OPS["acosh"])
-asin = _U(OPS["asin"])
-asinh = _U(OPS["asinh"])
-atan = _U(OPS["atan"])
-atanh = _U(OPS["atanh"])
-bitwise_invert = _U(OPS["bitwise_invert"])
-ceil = _U(OPS["ceil"])
-conj = _U(OPS["conj"])
-cos = _U(OPS["cos"])
-cosh = _U(OPS["cosh"])
-exp = _U(OPS["exp"])
-expm1 = _U(OPS["expm1"])
-floor = _U(OPS["floor"])
-imag = _U(OPS["imag"])
-isfinite = _U(OPS["isfinite"])
-isinf = _U(OPS["isinf"])
-isnan = _U(OPS["isnan"])
-log = _U(OPS["log"])
-log1p = _U(OPS["log1p"])
-log2 = _U(OPS["log2"])
-log10 = _U(OPS["log10"])
-logical_not = _U(OPS["logical_not"])
-negative = _U(OPS["negative"])
-positive = _U(OPS["positive"])
-real = _U(OPS["real"])
-reciprocal = _U(OPS["reciprocal"])
-round = _U(OPS["round"])
-sign = _U(OPS["sign"])
-signbit = _U(OPS["signbit"])
-sin = _U(OPS["sin"])
-sinh = _U(OPS["sinh"])
-square = _U(OPS["square"])
-sqrt = _U(OPS["sqrt"])
-tan = _U(OPS["tan"])
-tanh = _U(OPS["tanh"])
-trunc = _U(OPS["trunc"])
-sigmoid = _U(OPS["sigmoid"])
-relu = _U(OPS["relu"])
+# ---- dtype rules of the op table: compute dtype and output dtype by result rule ------------------
+_TO_FLOAT = {d: _d.default_float for d in _d.ALL_DTYPES if d.kind in ("bool", "int", "uint")}
+_REAL_OF = {_d.complex64: _d.float32, _d.complex128: _d.float64}
+COMPUTE = {"same": EMPTY, "bool": EMPTY, "real": EMPTY, "index": EMPTY, "custom": EMPTY, "float": _TO_FLOAT}
+OUTPUT = {
+    "same": EMPTY, "float": EMPTY, "custom": EMPTY, "real": _REAL_OF,
+    "bool": {d: _d.bool for d in _d.ALL_DTYPES},
+    "index": {d: _d.int64 for d in _d.ALL_DTYPES},
+}
 
-add = _B(OPS["add"])
-atan2 = _B(OPS["atan2"])
-bitwise_and = _B(OPS["bitwise_and"])
-bitwise_left_shift = _B(OPS["bitwise_left_shift"])
-bitwise_or = _B(OPS["bitwise_or"])
-bitwise_right_shift = _B(OPS["bitwise_right_shift"])
-bitwise_xor = _B(OPS["bitwise_xor"])
-copysign = _B(OPS["copysign"])
-divide = _B(OPS["divide"])
-equal = _B(OPS["equal"])
-floor_divide = _B(OPS["floor_divide"])
-greater = _B(OPS["greater"])
-greater_equal = _B(OPS["greater_equal"])
-hypot = _B(OPS["hypot"])
-less = _B(OPS["less"])
-less_equal = _B(OPS["less_equal"])
-logaddexp = _B(OPS["logaddexp"])
-logical_and = _B(OPS["logical_and"])
-logical_or = _B(OPS["logical_or"])
-logical_xor = _B(OPS["logical_xor"])
-maximum = _B(OPS["maximum"])
-minimum = _B(OPS["minimum"])
-multiply = _B(OPS["multiply"])
-nextafter = _B(OPS["nextafter"])
-not_equal = _B(OPS["not_equal"])
-pow = _B(OPS["pow"])
-remainder = _B(OPS["remainder"])
-subtract = _B(OPS["subtract"])
+_SCALARS = (bool, int, float, complex)
+# (array dtype, Python scalar type) pairs whose result keeps the array's dtype: no cast needed
+_SCALAR_KEEPS = frozenset((d, t) for d in _d.ALL_DTYPES for t in (int, float)
+                          if d.kind != "bool" and (t is int or d.kind in ("float", "complex")))
+_PROMO = _d.PROMOTION_TABLE
+_scalar_dtype = _d.scalar_result_dtype
 
-_CLIP = OPS["clip"]
+
+def _fast_entry(fast: dict, op, backend, dt) -> tuple:
+    """Fill ``fast[dt]`` for ``backend``: (kernel, output dtype, backend), kernel None where the hot path does not
+    apply (a cast is needed, the dtype is not accepted or not supported, or the backend has no kernel)."""
+    compute, output = COMPUTE[op.result], OUTPUT[op.result]
+    k = backend.kernels.get(op.name)
+    if k is None or dt not in op.accepts or compute.get(dt, dt) is not dt or not backend.supports_dtype(dt):
+        k = None
+    entry = fast[dt] = (k, output.get(dt, dt), backend)
+    return entry
+
+
+def fast_kernel(fn, backend, dt):
+    """(kernel, output dtype) of the elementwise function ``fn`` for arrays of ``dt`` on ``backend``, or None."""
+    entry = fn.fast.get(dt)
+    if entry is None or entry[2] is not backend:
+        entry = _fast_entry(fn.fast, fn.op, backend, dt)
+    return entry[:2] if entry[0] is not None else None
+
+
+def _with_grad(op, inputs: tuple, out: Tensor):
+    """The hot path computed ``out`` and an input requires grad: the grad engine records it (an input can only
+    require grad when an engine is registered); with grad mode off, it is already the answer."""
+    return _dispatch._record_computed(op, inputs, out) if _grad.enabled else out
+
+
+def make_unary(op) -> Callable[[Tensor], Tensor]:
+    """The namespace function of the one-input elementwise op ``op``."""
+    name, accepts = op.name, op.accepts
+    compute, output = COMPUTE[op.result], OUTPUT[op.result]
+    fast: dict = {}
+
+    def fn(x, /):
+        if isinstance(x, Tensor):
+            be = x._backend
+            dt = x._dtype
+            try:
+                k, odt, kbe = fast[dt]
+            except KeyError:
+                k, odt, kbe = _fast_entry(fast, op, be, dt)
+            if kbe is not be:
+                k, odt, kbe = _fast_entry(fast, op, be, dt)
+            if k is not None:
+                t = Tensor()
+                t._data = k(x._data)
+                t._backend = be
+                t._device = x._device
+                t._dtype = odt
+                t._requires_grad = False
+                t._grad = t._grad_fn = t._version = None
+                return _with_grad(op, (x,), t) if x._requires_grad else t
+        return general(x)
+
+    def general(x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: expected an nr array, got {type(x).__name__}")
+        dt = x._dtype
+        if dt not in accepts:
+            raise bad_dtype(op, dt)
+        cdt = compute.get(dt, dt)
+        if cdt is not dt:
+            x = astype(x, cdt)
+        return _dispatch.apply(op, (x,), EMPTY, output.get(cdt, cdt))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` (array API standard; accepts {op.dtypes} dtypes)."
+    fn.fast, fn.op = fast, op
+    return fn
+
+
+def make_binary(op) -> Callable[..., Tensor]:
+    """The namespace function of the two-input elementwise op ``op`` (arrays and Python scalars, either side)."""
+    name, accepts = op.name, op.accepts
+    compute, output = COMPUTE[op.result], OUTPUT[op.result]
+    fast: dict = {}
+
+    def fn(x1, x2, /):
+        # hot path: two arrays of one dtype on one device
+        if isinstance(x1, Tensor) and isinstance(x2, Tensor):
+            dt = x1._dtype
+            if x2._dtype is dt and x2._device is x1._device:
+                be = x1._backend
+                try:
+                    k, odt, kbe = fast[dt]
+                except KeyError:
+                    k, odt, kbe = _fast_entry(fast, op, be, dt)
+                if kbe is not be:
+                    k, odt, kbe = _fast_entry(fast, op, be, dt)
+                if k is not None:
+                    try:
+                        buf = k(x1._data, x2._data)
+                    except ValueError:
+                        # kernels check broadcasting before computing; name the op in the error
+                        broadcast_shapes(x1._data.shape, x2._data.shape, op=name)
+                        raise
+                    t = Tensor()
+                    t._data = buf
+                    t._backend = be
+                    t._device = x1._device
+                    t._dtype = odt
+                    t._requires_grad = False
+                    t._grad = t._grad_fn = t._version = None
+                    return _with_grad(op, (x1, x2), t) if x1._requires_grad or x2._requires_grad else t
+        # hot path with a Python int/float that keeps the array's dtype (x * 0.5, 1 - x)
+        elif isinstance(x1, Tensor) or isinstance(x2, Tensor):
+            arr, scalar = (x1, x2) if isinstance(x1, Tensor) else (x2, x1)
+            if (arr._dtype, type(scalar)) in _SCALAR_KEEPS and not arr._requires_grad:
+                hit = fast_kernel(fn, arr._backend, arr._dtype)
+                if hit:
+                    t = Tensor()
+                    t._data = hit[0](x1._data, x2) if arr is x1 else hit[0](x1, x2._data)
+                    t._backend = arr._backend
+                    t._device = arr._device
+                    t._dtype = hit[1]
+                    t._requires_grad = False
+                    t._grad = t._grad_fn = t._version = None
+                    return t
+        return general(x1, x2)
+
+    def general(x1, x2):
+        if isinstance(x1, Tensor):
+            if isinstance(x2, Tensor):
+                if x2._device is not x1._device:
+                    raise device_mismatch(name, x1, x2)
+                dt = x1._dtype
+                if x2._dtype is not dt:
+                    dt = _PROMO.get((dt, x2._dtype))
+                    if dt is None:
+                        raise TypeError(f"{name}: dtypes {x1._dtype.name} and {x2._dtype.name} cannot be promoted "
+                                        f"together (shapes {x1.shape} and {x2.shape})")
+                if dt not in accepts:
+                    raise bad_dtype(op, x1._dtype, x2._dtype) if x1._dtype is not x2._dtype else bad_dtype(op, dt)
+                if x1._data.shape != x2._data.shape:
+                    broadcast_shapes(x1._data.shape, x2._data.shape, op=name)
+                cdt = compute.get(dt, dt)
+                if x1._dtype is not cdt:
+                    x1 = astype(x1, cdt)
+                if x2._dtype is not cdt:
+                    x2 = astype(x2, cdt)
+                return _dispatch.apply(op, (x1, x2), EMPTY, output.get(cdt, cdt))
+            if type(x2) not in _SCALARS:
+                raise TypeError(f"{name}: unsupported operand type {type(x2).__name__} with an nr array")
+            arr = x1
+            dt = _scalar_dtype(x1._dtype, x2, name)
+        elif isinstance(x2, Tensor):
+            if type(x1) not in _SCALARS:
+                raise TypeError(f"{name}: unsupported operand type {type(x1).__name__} with an nr array")
+            arr = x2
+            dt = _scalar_dtype(x2._dtype, x1, name)
+        else:
+            raise TypeError(f"{name}: expected at least one nr array, got {type(x1).__name__} and {type(x2).__name__}")
+        if dt not in accepts:
+            raise bad_dtype(op, dt)
+        cdt = compute.get(dt, dt)
+        if arr._dtype is not cdt:
+            arr = astype(arr, cdt)
+        # a Python scalar goes to the kernel as a Python scalar of the compute kind
+        if isinstance(x1, Tensor):
+            x1, x2 = arr, _as_kind(x2, cdt)
+        else:
+            x1, x2 = _as_kind(x1, cdt), arr
+        return _dispatch.apply(op, (x1, x2), EMPTY, output.get(cdt, cdt))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` (array API standard; accepts {op.dtypes} dtypes and Python scalars)."
+    fn.fast, fn.op = fast, op  # the scalar path and the in-place operators reuse the hot-path table
+    return fn
+
+
+def _as_kind(s, dt):
+    k = dt.kind
+    if k == "bool":
+        return bool(s)
+    if k in ("int", "uint"):
+        return int(s)
+    if k == "float":
+        return float(s)
+    return complex(s)
 
 
 def clip(x, /, min=None, max=None) -> Tensor:
     """Clamp to [min, max]; bounds may be Python scalars or arrays (broadcast to ``x``)."""
+    op = OPS["clip"]
     if not isinstance(x, Tensor):
         raise TypeError(f"clip: expected an nr array, got {type(x).__name__}")
-    if x._dtype not in _CLIP.accepts:
-        raise bad_dtype(_CLIP, x._dtype)
+    if x._dtype not in op.accepts:
+        raise bad_dtype(op, x._dtype)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = x
         if min is not None:
-            out = maximum(out, min)
+            out = nr.maximum(out, min)
         if max is not None:
-            out = minimum(out, max)
+            out = nr.minimum(out, max)
         if out._dtype is not x._dtype:  # the bounds do not take part in type promotion
-            from .data_types import astype
             out = astype(out, x._dtype)
         return out  # shaped like x, min and max broadcast together
     for b in (min, max):
@@ -101,8 +245,7 @@ def clip(x, /, min=None, max=None) -> Tensor:
             raise TypeError(f"clip: bounds must be real numbers or nr arrays, got {b!r}")
     if x._dtype.kind in ("int", "uint"):
         # bounds outside the dtype's range do not clip; keep them representable
-        import numpy as np
         info = np.iinfo(x._dtype.numpy)
         min = None if min is None or min <= info.min else (int(min) if float(min).is_integer() else min)
         max = None if max is None or max >= info.max else (int(max) if float(max).is_integer() else max)
-    return apply(_CLIP, (x,), {"min": min, "max": max}, x._dtype)
+    return _dispatch.apply(op, (x,), {"min": min, "max": max}, x._dtype)

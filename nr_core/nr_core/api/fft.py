@@ -8,12 +8,14 @@ from __future__ import annotations
 import operator
 
 from .. import dtypes as _d
-from ..dispatch import apply, bad_dtype, create
+from ..dispatch import apply, create
+from ..errors import bad_dtype
 from ..optable import OPS
 from ..plugins import REGISTRY
 from ..shapes import normalize_axes, normalize_axis
 from ..tensor import Tensor
 from ._checks import array
+from .data_types import astype
 
 __all__ = ["fft", "ifft", "fftn", "ifftn", "rfft", "irfft", "rfftn", "irfftn", "hfft", "ihfft", "fftfreq",
            "rfftfreq", "fftshift", "ifftshift"]
@@ -39,7 +41,6 @@ def _input(name: str, x) -> tuple:
         if not x._backend.supports_dtype(need, x._device):
             raise TypeError(f"fft.{name}: dtype {need.name} is not supported on device {x._device}")
     if dt is not x._dtype:
-        from .data_types import astype
         x = astype(x, dt)
     return op, x, out
 

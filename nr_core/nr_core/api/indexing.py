@@ -4,14 +4,22 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dispatch
-from ..dispatch import apply, device_mismatch
+from ..dispatch import apply
+from ..errors import device_mismatch
+from ..grad_engine import grad_engine
 from ..grad_mode import state as _grad
-from ..optable import OPS
+from ..ops.indexing import GETITEM as _GETITEM
+from ..ops.indexing import SETITEM as _SETITEM
+from ..ops.indexing import TAKE as _TAKE
+from ..ops.indexing import TAKE_ALONG_AXIS as _TAKE_ALONG
+from ..shapes import normalize_axis
 from ..tensor import Tensor
+from .creation import asarray
+from .data_types import astype
 
-_GETITEM, _SETITEM, _TAKE, _TAKE_ALONG = OPS["getitem"], OPS["setitem"], OPS["take"], OPS["take_along_axis"]
+__all__ = ["take", "take_along_axis"]
+
 _BASIC = (int, slice, type(None), type(Ellipsis))
-_VIEW_OPS = {name: op.view for name, op in OPS.items()}
 
 
 def _native_key(x: Tensor, key, op: str):
@@ -23,7 +31,6 @@ def _native_key(x: Tensor, key, op: str):
     nr_parts, native = [], []
     for k in parts:
         if isinstance(k, (list, np.ndarray)):
-            from .creation import asarray
             k = asarray(k, device=x._device)
             if k._dtype.kind == "float":
                 raise IndexError(f"{op}: index arrays must be integer or boolean, got float values")
@@ -100,27 +107,17 @@ def setitem(x: Tensor, key, value) -> None:
     key, native = _native_key(x, key, "__setitem__")
     if isinstance(value, Tensor):
         if value._device is not x._device:
-            raise dispatch.device_mismatch("__setitem__", x, value)
+            raise device_mismatch("__setitem__", x, value)
         if value._dtype is not x._dtype:
-            from .data_types import astype
             value = astype(value, x._dtype)
         native_value = value._data
     elif isinstance(value, (bool, int, float, complex)):
         native_value = value
     else:
         raise TypeError(f"__setitem__: value must be an nr array or a Python scalar, got {type(value).__name__}")
-    tracked = _grad.enabled and dispatch._interceptor is not None and (
-        x._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
-    if tracked:
-        if x._grad_fn is None and x._requires_grad:
-            raise RuntimeError("__setitem__: a leaf array that requires grad cannot be modified in place; "
-                               "do it under nr.no_grad() or on a .detach()ed copy")
-        if x._grad_fn is not None and _VIEW_OPS.get(getattr(x._grad_fn, "op", None), False):
-            # the write would change the base array too, whose graph knows nothing of it: refuse, never mislead
-            raise RuntimeError(f"__setitem__: in-place write into a view (made by {x._grad_fn.op}) of an array that "
-                               "requires grad is not supported; write into the base array or .clone() the view")
+    if _grad.enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
+        grad_engine("__setitem__").check_inplace(x, value)
         if not isinstance(value, Tensor):
-            from .creation import asarray
             value = asarray(value, dtype=x._dtype, device=x._device)
         out = apply(_SETITEM, (x, value), {"key": key}, x._dtype, {"key": native})
         x._data, x._grad_fn, x._requires_grad = out._data, out._grad_fn, out._requires_grad
@@ -140,7 +137,6 @@ def take(x: Tensor, indices: Tensor, /, *, axis: int | None = None) -> Tensor:
         if x.ndim != 1:
             raise ValueError(f"take: axis is required for arrays of more than one dimension, got shape {x.shape}")
         axis = 0
-    from ..shapes import normalize_axis
     axis = normalize_axis(axis, x.ndim, "take")
     return apply(_TAKE, (x, indices), {"axis": axis}, x._dtype)
 
@@ -152,6 +148,5 @@ def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
         raise device_mismatch("take_along_axis", x, indices)
     if indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: x {x.shape} and indices {indices.shape} must have the same ndim")
-    from ..shapes import normalize_axis
     axis = normalize_axis(axis, x.ndim, "take_along_axis")
     return apply(_TAKE_ALONG, (x, indices), {"axis": axis}, x._dtype)

@@ -5,6 +5,8 @@ from .. import dtypes as _d
 from ..plugins import REGISTRY
 from .data_types import isdtype
 
+__all__ = ["__array_namespace_info__"]
+
 
 class Info:
     """What the namespace supports, per the 2024.12 inspection API."""

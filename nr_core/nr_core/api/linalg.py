@@ -1,7 +1,7 @@
 """The ``linalg`` extension of the array API 2024.12 (``nr.linalg``): factorisations, solves, norms and products.
 
 Every function checks its input, then runs its op-table entry through the dispatcher (a backend kernel, or
-the decomposition in ``nr_core.decompositions`` where the backend has none).
+the decomposition in ``nr_core/ops/linalg.py`` where the backend has none).
 """
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import dtypes as _d
-from ..dispatch import apply, bad_dtype, device_mismatch
+from ..dispatch import apply
+from ..errors import bad_dtype, device_mismatch
 from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axes
 from ..tensor import Tensor
 from ._checks import array
-from .linalg_main import matmul, tensordot, vecdot
+from .data_types import astype
 from .manipulation import matrix_transpose
+from .products import matmul, tensordot, vecdot
 
 __all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
            "matrix_power", "matrix_rank", "matrix_transpose", "outer", "pinv", "qr", "slogdet", "solve", "svd",
@@ -69,7 +71,6 @@ def _two(name: str, x1, x2):
     dt = _d.promote_types(x1._dtype, x2._dtype, f"linalg.{name}")
     if dt not in op.accepts:
         raise bad_dtype(op, x1._dtype, x2._dtype)
-    from .data_types import astype
     return op, dt, (x1 if x1._dtype is dt else astype(x1, dt)), (x2 if x2._dtype is dt else astype(x2, dt))
 
 

@@ -5,10 +5,28 @@ import math
 
 from .. import dtypes as _d
 from ..dispatch import apply
-from ..optable import OPS
+from ..ops.manipulation import (
+    BROADCAST_TO,
+    CONCAT,
+    EXPAND_DIMS,
+    FLIP,
+    MATRIX_TRANSPOSE,
+    MOVEAXIS,
+    PERMUTE_DIMS,
+    REPEAT,
+    RESHAPE,
+    ROLL,
+    SQUEEZE,
+    STACK,
+    TILE,
+)
 from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
 from ..tensor import Tensor
 from ._checks import array, same_device
+from .data_types import astype
+
+__all__ = ["broadcast_arrays", "broadcast_to", "concat", "expand_dims", "flip", "matrix_transpose", "moveaxis",
+           "permute_dims", "repeat", "reshape", "roll", "squeeze", "stack", "tile", "unstack"]
 
 
 def reshape(x, /, shape, *, copy: bool | None = None) -> Tensor:
@@ -26,7 +44,7 @@ def reshape(x, /, shape, *, copy: bool | None = None) -> Tensor:
     elif known != size:
         raise ValueError(f"reshape: cannot reshape an array of shape {x.shape} (size {size}) into {shape}")
     params = {"shape": shape} if copy is None else {"shape": shape, "copy": copy}
-    return apply(OPS["reshape"], (x,), params, x._dtype)
+    return apply(RESHAPE, (x,), params, x._dtype)
 
 
 def permute_dims(x, /, axes) -> Tensor:
@@ -35,14 +53,14 @@ def permute_dims(x, /, axes) -> Tensor:
     if sorted(normalize_axis(a, x.ndim, "permute_dims") for a in axes) != list(range(x.ndim)):
         raise ValueError(f"permute_dims: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
     axes = tuple(a % x.ndim for a in axes)
-    return apply(OPS["permute_dims"], (x,), {"axes": axes}, x._dtype)
+    return apply(PERMUTE_DIMS, (x,), {"axes": axes}, x._dtype)
 
 
 def matrix_transpose(x, /) -> Tensor:
     array(x, "matrix_transpose")
     if x.ndim < 2:
         raise ValueError(f"matrix_transpose: needs at least 2 dimensions, got shape {x.shape}")
-    return apply(OPS["matrix_transpose"], (x,), {}, x._dtype)
+    return apply(MATRIX_TRANSPOSE, (x,), {}, x._dtype)
 
 
 def broadcast_to(x, /, shape) -> Tensor:
@@ -50,7 +68,7 @@ def broadcast_to(x, /, shape) -> Tensor:
     shape = tuple(shape)
     if broadcast_shapes(x.shape, shape, op="broadcast_to") != shape:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
-    return apply(OPS["broadcast_to"], (x,), {"shape": shape}, x._dtype)
+    return apply(BROADCAST_TO, (x,), {"shape": shape}, x._dtype)
 
 
 def broadcast_arrays(*arrays) -> list[Tensor]:
@@ -66,7 +84,7 @@ def broadcast_arrays(*arrays) -> list[Tensor]:
 def expand_dims(x, /, axis: int = 0) -> Tensor:
     array(x, "expand_dims")
     axes = normalize_axes(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)), "expand_dims")
-    return apply(OPS["expand_dims"], (x,), {"axis": axes if len(axes) > 1 else axes[0]}, x._dtype)
+    return apply(EXPAND_DIMS, (x,), {"axis": axes if len(axes) > 1 else axes[0]}, x._dtype)
 
 
 def squeeze(x, /, axis) -> Tensor:
@@ -75,7 +93,7 @@ def squeeze(x, /, axis) -> Tensor:
     for a in axes:
         if x.shape[a] != 1:
             raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
-    return apply(OPS["squeeze"], (x,), {"axis": axes}, x._dtype)
+    return apply(SQUEEZE, (x,), {"axis": axes}, x._dtype)
 
 
 def moveaxis(x, source, destination, /) -> Tensor:
@@ -84,12 +102,12 @@ def moveaxis(x, source, destination, /) -> Tensor:
     dst = normalize_axes(destination, x.ndim, "moveaxis")
     if len(src) != len(dst):
         raise ValueError(f"moveaxis: source {source} and destination {destination} differ in length")
-    return apply(OPS["moveaxis"], (x,), {"source": src, "destination": dst}, x._dtype)
+    return apply(MOVEAXIS, (x,), {"source": src, "destination": dst}, x._dtype)
 
 
 def flip(x, /, *, axis=None) -> Tensor:
     array(x, "flip")
-    return apply(OPS["flip"], (x,), {"axis": normalize_axes(axis, x.ndim, "flip")}, x._dtype)
+    return apply(FLIP, (x,), {"axis": normalize_axes(axis, x.ndim, "flip")}, x._dtype)
 
 
 def roll(x, /, shift, *, axis=None) -> Tensor:
@@ -100,7 +118,7 @@ def roll(x, /, shift, *, axis=None) -> Tensor:
             shift = (shift,) * len(axis) if len(axis) > 1 else shift
         if isinstance(shift, tuple) and len(shift) != len(axis):
             raise ValueError(f"roll: shift {shift} and axis {axis} differ in length")
-    return apply(OPS["roll"], (x,), {"shift": shift, "axis": axis}, x._dtype)
+    return apply(ROLL, (x,), {"shift": shift, "axis": axis}, x._dtype)
 
 
 def _joined(arrays, op):
@@ -114,7 +132,6 @@ def _joined(arrays, op):
     for a in arrays[1:]:
         dt = _d.promote_types(dt, a._dtype, op)
     if any(a._dtype is not dt for a in arrays):
-        from .data_types import astype
         arrays = tuple(a if a._dtype is dt else astype(a, dt) for a in arrays)
     return arrays, dt
 
@@ -134,7 +151,7 @@ def concat(arrays, /, *, axis: int | None = 0) -> Tensor:
             if a.ndim != nd or any(s != r for i, (s, r) in enumerate(zip(a.shape, ref)) if i != axis):
                 shapes = ", ".join(str(b.shape) for b in arrays)
                 raise ValueError(f"concat: shapes {shapes} differ off axis {axis}")
-    return apply(OPS["concat"], arrays, {"axis": axis}, dt)
+    return apply(CONCAT, arrays, {"axis": axis}, dt)
 
 
 def stack(arrays, /, *, axis: int = 0) -> Tensor:
@@ -144,7 +161,7 @@ def stack(arrays, /, *, axis: int = 0) -> Tensor:
         if a.shape != ref:
             raise ValueError(f"stack: all arrays must have one shape, got {', '.join(str(b.shape) for b in arrays)}")
     axis = normalize_axis(axis, len(ref) + 1, "stack")
-    return apply(OPS["stack"], arrays, {"axis": axis}, dt)
+    return apply(STACK, arrays, {"axis": axis}, dt)
 
 
 def unstack(x, /, *, axis: int = 0) -> tuple[Tensor, ...]:
@@ -159,7 +176,7 @@ def tile(x, /, repetitions) -> Tensor:
     reps = tuple(repetitions)
     if any(not isinstance(r, int) or r < 0 for r in reps):
         raise ValueError(f"tile: repetitions must be non-negative ints, got {reps}")
-    return apply(OPS["tile"], (x,), {"repetitions": reps}, x._dtype)
+    return apply(TILE, (x,), {"repetitions": reps}, x._dtype)
 
 
 def repeat(x, repeats, /, *, axis: int | None = None) -> Tensor:
@@ -170,4 +187,4 @@ def repeat(x, repeats, /, *, axis: int | None = None) -> Tensor:
         if repeats._dtype.kind not in ("int", "uint"):
             raise TypeError(f"repeat: repeats must be integers, got dtype {repeats._dtype.name}")
         repeats = repeats._backend.to_host(repeats._data)
-    return apply(OPS["repeat"], (x,), {"repeats": repeats, "axis": axis}, x._dtype)
+    return apply(REPEAT, (x,), {"repeats": repeats, "axis": axis}, x._dtype)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from .. import dtypes as _d
-from ..dispatch import fast_kernel
 from ..grad_mode import state as _grad
+from ..ops import elementwise as ew
 from ..tensor import Tensor
-from . import elementwise as ew
-from .linalg_main import matmul
+from .data_types import astype, can_cast
+from .elementwise import fast_kernel
+from .products import matmul
 
 _SCALARS = (bool, int, float, complex)
 
@@ -35,7 +36,6 @@ def _inplace(fn):
             return self
         result = fn(self, other)
         if result._dtype is not self._dtype:
-            from .data_types import astype, can_cast
             if not (can_cast(result._dtype, self._dtype) or result._dtype.kind == self._dtype.kind):
                 raise TypeError(f"{name} (in place): result dtype {result._dtype.name} cannot be stored in "
                                 f"an array of dtype {self._dtype.name}")

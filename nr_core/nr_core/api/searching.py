@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from .. import dtypes as _d
-from ..dispatch import apply, bad_dtype, device_mismatch
+from ..dispatch import apply
+from ..errors import bad_dtype, device_mismatch
 from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
 from ..tensor import Tensor
 from ._checks import array
+from .creation import asarray
+from .data_types import astype, result_type
+
+__all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
 
 
 def _arg(name, x, axis, keepdims):
@@ -50,7 +55,6 @@ def searchsorted(x1, x2, /, *, side: str = "left", sorter=None) -> Tensor:
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
     if isinstance(x2, (int, float)):
-        from .creation import asarray
         x2 = asarray(x2, dtype=x1._dtype, device=x1._device)
     array(x2, "searchsorted")
     if x1.ndim != 1:
@@ -61,7 +65,6 @@ def searchsorted(x1, x2, /, *, side: str = "left", sorter=None) -> Tensor:
         if a._dtype not in op.accepts:
             raise bad_dtype(op, a._dtype)
     dt = _d.promote_types(x1._dtype, x2._dtype, "searchsorted")
-    from .data_types import astype
     x1 = x1 if x1._dtype is dt else astype(x1, dt)
     x2 = x2 if x2._dtype is dt else astype(x2, dt)
     inputs = (x1, x2)
@@ -84,10 +87,7 @@ def where(condition, x1, x2, /) -> Tensor:
     for a in arrays:
         if a._device is not condition._device:
             raise device_mismatch("where", condition, *arrays)
-    from .data_types import result_type
     dt = result_type(*(a for a in (x1, x2)))
-    from .creation import asarray
-    from .data_types import astype
     x1 = astype(x1, dt, copy=False) if isinstance(x1, Tensor) else asarray(x1, dtype=dt, device=condition._device)
     x2 = astype(x2, dt, copy=False) if isinstance(x2, Tensor) else asarray(x2, dtype=dt, device=condition._device)
     broadcast_shapes(condition.shape, x1.shape, x2.shape, op="where")

@@ -9,6 +9,8 @@ from ..optable import OPS
 from ..tensor import Tensor
 from ._checks import array
 
+__all__ = ["unique_all", "unique_counts", "unique_inverse", "unique_values"]
+
 
 class UniqueAllResult(NamedTuple):
     values: Tensor

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from .. import dtypes as _d
-from ..dispatch import apply, bad_dtype
+from ..dispatch import apply
+from ..errors import bad_dtype
 from ..optable import OPS
 from ..shapes import normalize_axis
 from ..tensor import Tensor
 from ._checks import array
+
+__all__ = ["argsort", "sort"]
 
 
 def _sort(name, x, axis, descending, stable, out_dtype):

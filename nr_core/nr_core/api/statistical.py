@@ -4,11 +4,16 @@ from __future__ import annotations
 import builtins
 
 from .. import dtypes as _d
-from ..dispatch import apply, bad_dtype
+from ..dispatch import apply
+from ..errors import bad_dtype
 from ..optable import OPS
 from ..shapes import normalize_axes, normalize_axis
 from ..tensor import Tensor
 from ._checks import array
+from .manipulation import concat
+
+__all__ = ["all", "any", "cumulative_prod", "cumulative_sum", "diff", "logsumexp", "max", "mean", "min", "prod",
+           "std", "sum", "var"]
 
 _ACC = {"bool": _d.int64, "int": _d.int64, "uint": _d.uint64}
 
@@ -115,7 +120,6 @@ def diff(x, /, *, axis: int = -1, n: int = 1, prepend=None, append=None) -> Tens
         raise bad_dtype(op, x._dtype)
     axis = normalize_axis(axis, x.ndim, "diff")
     if prepend is not None or append is not None:
-        from .manipulation import concat
         parts = [p for p in (prepend, x, append) if p is not None]
         x = concat(parts, axis=axis)
     if n == 0:

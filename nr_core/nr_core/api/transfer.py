@@ -1,17 +1,16 @@
 """Moving arrays between devices and libraries: ``to_device``, DLPack export and import."""
 from __future__ import annotations
 
-import numpy as np
-
 from .. import dispatch
+from .. import dtypes as _d
 from ..devices import Device
 from ..dispatch import wrap
+from ..errors import unsupported_dtype
 from ..grad_mode import state as _grad
-from ..optable import OPS
+from ..ops.conversion import TO_DEVICE
+from ..optable import DECOMPOSITIONS
 from ..plugins import REGISTRY
 from ..tensor import Tensor
-
-_TO_DEVICE = OPS["to_device"]
 
 # DLPack device types (dlpack.h) -> nr device kinds
 _DL_KINDS = {1: "cpu", 2: "cuda", 3: "cpu", 4: "opencl", 8: "metal", 13: "cuda"}
@@ -22,18 +21,13 @@ def to_device(x: Tensor, device, stream=None) -> Tensor:
     if dev is x._device:
         return x
     if not backend.supports_dtype(x._dtype, dev):
-        raise TypeError(f"to_device: dtype {x._dtype.name} is not supported on device {dev}")
-
-    def run(inputs, params):
-        src = inputs[0]
-        host = src._backend.to_host(src._data)
-        if backend is src._backend:  # fake devices of one backend share memory: copy to keep them apart
-            host = np.array(host, copy=True)
-        return wrap(backend.from_host(np.array(host, order="C", copy=None), dev), backend, dev, src._dtype)
-
-    if x._requires_grad and _grad.enabled and dispatch._interceptor is not None:
-        return dispatch._interceptor(_TO_DEVICE, (x,), {"device": dev, "source": x._device}, run)
-    return run((x,), None)
+        raise unsupported_dtype("to_device", x._dtype, dev)
+    params = {"device": dev, "source": x._device}
+    move = DECOMPOSITIONS["to_device"]
+    if x._requires_grad and _grad.enabled:
+        # one node for the move (its decomposition is a host copy, not nr ops that would record themselves)
+        return dispatch._record(TO_DEVICE, (x,), params, lambda i, p: move(*i, **p))
+    return move(x, **params)
 
 
 def dlpack(x: Tensor, *, stream=None, max_version=None, dl_device=None, copy=None):
@@ -59,6 +53,5 @@ def from_dlpack(obj, /, *, device=None, copy=None) -> Tensor:
         device = Device(kind, int(dl_index))
     dev, backend = REGISTRY.resolve(device)
     buf = backend.from_dlpack(obj, dev, copy=copy)
-    from .. import dtypes as _d
     dt = _d.from_numpy_dtype(buf.dtype)
     return wrap(buf, backend, dev, dt)

@@ -73,3 +73,25 @@ def expected_dtype(sample, expected: np.ndarray):
     if rule == "real" and dt.kind == "complex":
         return _d.float32 if dt is _d.complex64 else _d.float64
     return dt
+
+
+def grad_call(sample, device):
+    """``(fn, inputs)`` for gradient checks of ``sample`` on ``device``: its floating arrays in float64 (complex128)
+    requiring grad as ``inputs``, the other arguments fixed inside ``fn``; None if it has no such input."""
+    args = [a.astype(np.complex128 if a.dtype.kind == "c" else np.float64) if isinstance(a, np.ndarray)
+            and a.dtype.kind in "fc" else a for a in sample.args]
+    nr_args = list(to_device(tuple(args), device))
+    grads = [i for i, a in enumerate(nr_args) if isinstance(a, nr.Tensor) and a.dtype.kind in ("float", "complex")
+             and a.size > 0]
+    if not grads:
+        return None
+    for i in grads:
+        nr_args[i] = nr_args[i].requires_grad_(True)
+
+    def fn(*xs):
+        full = list(nr_args)
+        for i, x in zip(grads, xs):
+            full[i] = x
+        return sample.nr_call(*full)
+
+    return fn, tuple(nr_args[i] for i in grads)

@@ -1,7 +1,8 @@
 """pytest plugin of the backend test kit (loaded through the ``pytest11`` entry point, so ``--pyargs`` works).
 
-It adds ``--nr-device``, the ``nr_device`` fixture, and parametrises every test that takes a ``sample`` with the
-samples of the op-table kinds its module declares in ``KINDS`` (``GRAD = True``: differentiable ops only).
+It adds ``--nr-device``, the ``nr_device`` fixture, and parametrises the kit's own tests that take a ``sample``
+with the samples of the op-table kinds their module declares in ``KINDS`` (``GRAD = True``: differentiable ops
+only). Tests elsewhere with a fixture named ``sample`` are left alone.
 """
 from __future__ import annotations
 
@@ -68,16 +69,17 @@ def _ops_for(module):
 
 
 def pytest_generate_tests(metafunc):
-    if "sample" not in metafunc.fixturenames:
+    if "sample" not in metafunc.fixturenames or not metafunc.module.__name__.startswith(__package__ + "."):
         return
     from nr_core.plugins import REGISTRY
+    from nr_core.samples import set_device_under_test
     from nr_core.testing import cases
     dev, backend = _resolve(metafunc.config)
     if dev is None:
         metafunc.parametrize("sample", [pytest.param(None, marks=pytest.mark.skip(reason=str(backend)))], ids=["unavailable"])
         return
     REGISTRY.ensure()
-    cases._DEVICE[0] = str(dev)
+    set_device_under_test(str(dev))
     from nr_core import dtypes as _d
     # ordered, so every xdist worker collects the same parameters
     dtypes = tuple(d for d in _d.ALL_DTYPES if d in backend.capabilities.dtypes and backend.supports_dtype(d, dev))

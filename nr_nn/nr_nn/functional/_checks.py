@@ -1,7 +1,7 @@
 """Argument checks and normalisation shared by the functional API (errors name the function and operands)."""
 from __future__ import annotations
 
-from nr_core.dispatch import device_mismatch
+from nr_core.errors import device_mismatch
 from nr_core.tensor import Tensor
 
 

@@ -1,5 +1,5 @@
-"""The fused nn ops nr_nn adds to the op table (kernels in ``nr_core.ndarray_nn``; decompositions and
-gradient rules here, written in nr ops), and ``ensure_registered`` for use without installed entry points."""
+"""The fused nn ops nr_nn adds to the op table: decompositions and gradient rules (in nr ops) per family here,
+kernels for NumPy-like backends in ``ndarray_kernels``, kit samples in ``samples``; and ``ensure_registered``."""
 from __future__ import annotations
 
 from . import conv, normalization, pooling, rnn, softmax, special
@@ -8,10 +8,10 @@ ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + r
 
 
 def ensure_registered() -> None:
-    """Register the ops now if discovery did not (e.g. nr_nn imported from a source tree)."""
-    from nr_core import optable
+    """Register nr_nn's plugin now (importing nr_nn must give working layers even without its entry point, e.g.
+    from a source tree); discovery later finds the same plugin object and leaves it be. No discovery here:
+    this runs while nr_nn is being imported."""
     from nr_core.plugins import REGISTRY
-    REGISTRY.ensure()
-    if any(op.name not in optable.OPS for op, _, _ in ALL):
-        from .. import plugin
-        REGISTRY.register_plugin(plugin, name="nn")
+
+    from .. import _version, plugin
+    REGISTRY.register_plugin(plugin, name="nn", distribution="nr-nn", version=_version.__version__)

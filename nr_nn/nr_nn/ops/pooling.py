@@ -16,9 +16,8 @@ from ._grid import col2im, im2col, pad
 
 # (values, offset of each window's maximum inside the kernel): the backward scatters with the saved offsets
 MAX_POOL = OpDef("max_pool", "nn", 1, "real floating-point", "custom", primitive=False, nout=2)
-# its own gradient would be a gather at the same offsets; double backward through max pooling is not offered
-MAX_POOL_BACKWARD = OpDef("max_pool_backward", "nn", 2, "real floating-point", differentiable=False,
-                          primitive=False)
+# linear in its gradient input: its own gradient is a gather at the same offsets (double backward)
+MAX_POOL_BACKWARD = OpDef("max_pool_backward", "nn", 2, "real floating-point", primitive=False)
 AVG_POOL = OpDef("avg_pool", "nn", 1, "real floating-point", primitive=False)
 AVG_POOL_BACKWARD = OpDef("avg_pool_backward", "nn", 1, "real floating-point", primitive=False)
 
@@ -124,6 +123,13 @@ def max_pool_vjp(ctx, g):
     return (gx,)
 
 
+def max_pool_backward_vjp(ctx, g):
+    p = ctx.params
+    cols = im2col(pad(g, p["padding"]), p["kernel_size"], p["stride"], p["dilation"])  # (N, C, *out, K)
+    at = nr.expand_dims(nr.astype(ctx.inputs[0], _d.int64), axis=-1)
+    return (None, nr.squeeze(nr.take_along_axis(cols, at, axis=-1), axis=-1))
+
+
 def avg_pool_vjp(ctx, g):
     return (avg_pool_backward(g, ctx.inputs[0].shape, **ctx.params),)
 
@@ -136,7 +142,7 @@ def avg_pool_backward_vjp(ctx, g):
 
 OPS = [
     (MAX_POOL, max_pool_decomposition, max_pool_vjp),
-    (MAX_POOL_BACKWARD, max_pool_backward_decomposition, None),
+    (MAX_POOL_BACKWARD, max_pool_backward_decomposition, max_pool_backward_vjp),
     (AVG_POOL, avg_pool_decomposition, avg_pool_vjp),
     (AVG_POOL_BACKWARD, avg_pool_backward_decomposition, avg_pool_backward_vjp),
 ]

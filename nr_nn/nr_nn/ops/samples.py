@@ -220,7 +220,7 @@ def pool_samples(name, dtypes):
                 _, arg = max_pool_ref(x, k, s, p, d, ops.index_dtype(k))
                 gy = _values(arg.shape, dt, i + 5)
                 kw = {"input_shape": xs, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
-                yield _sample(name, (arg, gy), kw, ops.max_pool_backward, max_pool_backward_ref, label, grad=False)
+                yield _sample(name, (arg, gy), kw, ops.max_pool_backward, max_pool_backward_ref, label)
             else:
                 count = p if i % 2 == 0 else ((0, 0),) * len(k)
                 kw = {"kernel_size": k, "stride": s, "padding": p, "count_pad": count,

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from .. import dtypes as _d
-from ..dispatch import apply, bad_dtype, device_mismatch
+from ..dispatch import apply
+from ..errors import bad_dtype, device_mismatch
 from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axis
 from ..tensor import Tensor
 from ._checks import array
+from .data_types import astype
+
+__all__ = ["matmul", "tensordot", "vecdot"]
 
 
 def _pair(name, x1, x2):
@@ -18,7 +22,6 @@ def _pair(name, x1, x2):
     dt = _d.promote_types(x1._dtype, x2._dtype, name)
     if dt not in op.accepts:
         raise bad_dtype(op, x1._dtype, x2._dtype)
-    from .data_types import astype
     return op, (x1 if x1._dtype is dt else astype(x1, dt)), (x2 if x2._dtype is dt else astype(x2, dt)), dt
 
 

@@ -1,0 +1,40 @@
+"""Every environment variable nr_core reads, in one place (read when needed, so tests can set them)."""
+from __future__ import annotations
+
+import os
+
+
+def selected_plugins() -> set[str] | None:
+    """``NR_PLUGINS=a,b``: load only these entry points (``NR_PLUGINS=`` loads none); unset: all."""
+    value = os.environ.get("NR_PLUGINS")
+    return None if value is None else {s.strip() for s in value.split(",") if s.strip()}
+
+
+def strict_plugins() -> bool:
+    """``NR_STRICT_PLUGINS=1``: a failing plugin raises instead of being listed as broken."""
+    return os.environ.get("NR_STRICT_PLUGINS") == "1"
+
+
+def debug_plugins() -> bool:
+    """``NR_DEBUG_PLUGINS=1``: print the traceback of every plugin failure to stderr."""
+    return os.environ.get("NR_DEBUG_PLUGINS") == "1"
+
+
+def plugin_timeout() -> float:
+    """``NR_PLUGIN_TIMEOUT`` (seconds, default 10): how long a plugin's import or a backend's probe may take."""
+    value = os.environ.get("NR_PLUGIN_TIMEOUT", "")
+    try:
+        return max(float(value), 0.01) if value.strip() else 10.0
+    except ValueError:
+        raise ValueError(f"NR_PLUGIN_TIMEOUT must be a number of seconds, got {value!r}") from None
+
+
+def default_device_spec() -> tuple[str, bool]:
+    """(``NR_DEFAULT_DEVICE`` or "cpu", whether it came from the variable)."""
+    value = os.environ.get("NR_DEFAULT_DEVICE", "").strip()
+    return (value, True) if value else ("cpu", False)
+
+
+def preferred_grad_engine() -> str | None:
+    """``NR_GRAD_ENGINE=name``: which registered grad engine to use when several are installed."""
+    return os.environ.get("NR_GRAD_ENGINE") or None
