@@ -3,12 +3,20 @@
 ``apply`` records through the grad engine when an input requires grad, ``run`` calls the kernel (or the op's
 decomposition where the backend has none), ``create`` does the same for creation ops. The hot path is a few
 attribute reads and one dict lookup (``backend.kernels.get(name)``); pluggy is never called here. Whatever
-acts on every op joins through a module slot that is None when unused: ``_record``/``_record_computed`` hold
-the registered grad engine's bound methods (see ``nr_core.grad_engine``).
+acts on every op joins through a module slot that is None when unused:
+
+- ``_record``/``_record_computed``: the registered grad engine's functions (see ``nr_core.grad_engine``);
+- ``_intercept``: the interceptors active right now (a tracer, a profiler, autocast), pushed and popped with
+  ``intercepting(fn)``. Each is ``fn(op, inputs, params, proceed)`` and calls ``proceed(inputs, params)`` (the
+  next interceptor, then recording and the kernel) to compute. While any is active, the frontend's shortcuts
+  that skip ``apply`` (the elementwise hot path, basic indexing, in-place operators) stand aside, so every op
+  of the namespace passes through ``apply`` or ``create``.
 """
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+import threading
+from typing import Callable, Iterator
 
 from .grad_mode import state as _grad
 from .optable import DECOMPOSITIONS
@@ -19,6 +27,12 @@ EMPTY: dict = {}
 # the grad engine's ``record(op, inputs, params, run)`` and ``record_computed(op, inputs, out)``, or None
 _record: Callable | None = None
 _record_computed: Callable | None = None
+# the active interceptors composed into one callable (outermost first), or None
+_intercept: Callable | None = None
+_interceptors: list[Callable] = []
+_interceptors_lock = threading.Lock()
+# called when interception starts or stops (the elementwise frontend drops its hot-path tables)
+on_intercept_change: list[Callable[[], None]] = []
 
 
 def wrap(buf, backend, device, dtype) -> Tensor:
@@ -41,6 +55,19 @@ def apply(op, inputs: tuple, params: dict, out_dtype, kparams: dict | None = Non
     ``params`` are what the gradient rules see; ``kparams`` (default: ``params``) what the kernel gets. Where the
     backend has no kernel, the decomposition's own ops are recorded one by one instead.
     """
+    if _intercept is not None:
+        return _intercept(op, inputs, params, lambda i, p: _record_or_run(op, i, p, out_dtype, kparams))
+    # _record_or_run's body, inline: one Python frame less for every op when nothing intercepts
+    if _record is not None and _grad.enabled:
+        x0 = inputs[0] if isinstance(inputs[0], Tensor) else inputs[1]
+        if op.name in x0._backend.kernels:
+            for t in inputs:
+                if isinstance(t, Tensor) and t._requires_grad:
+                    return _record(op, inputs, params, lambda i, p: run(op, i, p, out_dtype, kparams))
+    return run(op, inputs, params, out_dtype, kparams)
+
+
+def _record_or_run(op, inputs: tuple, params: dict, out_dtype, kparams: dict | None):
     if _record is not None and _grad.enabled:
         x0 = inputs[0] if isinstance(inputs[0], Tensor) else inputs[1]
         if op.name in x0._backend.kernels:
@@ -81,8 +108,53 @@ def decompose(op, backend, inputs, params):
 
 
 def create(op, backend, device, dtype, params: dict):
-    """Creation ops: no array inputs; the kernel gets ``dtype`` and ``device`` too."""
+    """Creation ops: no array inputs; the kernel gets ``dtype`` and ``device`` too. Interceptors see them as
+    ``(op, (), dict(params, dtype=, device=), proceed)``."""
+    if _intercept is not None:
+        full = dict(params, dtype=dtype, device=device)
+        return _intercept(op, (), full, lambda i, p: _create(op, backend, device, dtype, params))
+    kern = backend.kernels.get(op.name)  # _create's body, inline (a frame less when nothing intercepts)
+    if kern is None:
+        return decompose(op, backend, (), dict(params, dtype=dtype, device=device))
+    return wrap(kern(dtype=dtype, device=device, **params), backend, device, dtype)
+
+
+def _create(op, backend, device, dtype, params: dict):
     kern = backend.kernels.get(op.name)
     if kern is None:
         return decompose(op, backend, (), dict(params, dtype=dtype, device=device))
     return wrap(kern(dtype=dtype, device=device, **params), backend, device, dtype)
+
+
+@contextlib.contextmanager
+def intercepting(fn: Callable) -> Iterator[None]:
+    """Route every dispatched op through ``fn(op, inputs, params, proceed)`` inside the block (process-wide;
+    nested blocks compose, the innermost closest to the kernel)."""
+    with _interceptors_lock:
+        _interceptors.append(fn)
+        _compose()
+    try:
+        yield
+    finally:
+        with _interceptors_lock:
+            _interceptors.remove(fn)
+            _compose()
+
+
+def _compose() -> None:
+    global _intercept
+    chain = list(_interceptors)
+    if not chain:
+        _intercept = None
+    elif len(chain) == 1:
+        _intercept = chain[0]
+    else:
+        def composed(op, inputs, params, proceed):
+            def link(k):
+                if k == len(chain):
+                    return proceed
+                return lambda i, p: chain[k](op, i, p, link(k + 1))
+            return link(0)(inputs, params)
+        _intercept = composed
+    for fn in on_intercept_change:
+        fn()

@@ -45,12 +45,20 @@ _PROMO = _d.PROMOTION_TABLE
 _scalar_dtype = _d.scalar_result_dtype
 
 
+# every function's hot-path table: emptied when interception starts or stops (entries are refilled on demand,
+# and filled with no kernel while an interceptor must see every op)
+_FAST_TABLES: list[dict] = []
+_dispatch.on_intercept_change.append(lambda: [t.clear() for t in _FAST_TABLES])
+
+
 def _fast_entry(fast: dict, op, backend, dt) -> tuple:
     """Fill ``fast[dt]`` for ``backend``: (kernel, output dtype, backend), kernel None where the hot path does not
-    apply (a cast is needed, the dtype is not accepted or not supported, or the backend has no kernel)."""
+    apply (a cast is needed, the dtype is not accepted or not supported, the backend has no kernel, or an
+    interceptor is active)."""
     compute, output = COMPUTE[op.result], OUTPUT[op.result]
     k = backend.kernels.get(op.name)
-    if k is None or dt not in op.accepts or compute.get(dt, dt) is not dt or not backend.supports_dtype(dt):
+    if (k is None or dt not in op.accepts or compute.get(dt, dt) is not dt or not backend.supports_dtype(dt)
+            or _dispatch._intercept is not None):
         k = None
     entry = fast[dt] = (k, output.get(dt, dt), backend)
     return entry
@@ -75,6 +83,7 @@ def make_unary(op) -> Callable[[Tensor], Tensor]:
     name, accepts = op.name, op.accepts
     compute, output = COMPUTE[op.result], OUTPUT[op.result]
     fast: dict = {}
+    _FAST_TABLES.append(fast)
 
     def fn(x, /):
         if isinstance(x, Tensor):
@@ -119,6 +128,7 @@ def make_binary(op) -> Callable[..., Tensor]:
     name, accepts = op.name, op.accepts
     compute, output = COMPUTE[op.result], OUTPUT[op.result]
     fast: dict = {}
+    _FAST_TABLES.append(fast)
 
     def fn(x1, x2, /):
         # hot path: two arrays of one dtype on one device

@@ -75,7 +75,7 @@ def _check_basic(shape, parts, op):
 
 def getitem(x: Tensor, key) -> Tensor:
     t = type(key)
-    if (t is int or t is slice) and not x._requires_grad:  # x[i], x[a:b]: the per-sample path of datasets
+    if (t is int or t is slice) and not x._requires_grad and dispatch._intercept is None:  # x[i], x[a:b]
         shape = x._data.shape
         if t is int and not (shape and -shape[0] <= key < shape[0]):
             _check_basic(shape, (key,), "__getitem__")
@@ -89,7 +89,7 @@ def getitem(x: Tensor, key) -> Tensor:
         return out
     key, native = _native_key(x, key, "__getitem__")
     be = x._backend
-    if native is key and not x._requires_grad and "getitem" in be.kernels:  # basic indexing fast path
+    if native is key and not x._requires_grad and dispatch._intercept is None and "getitem" in be.kernels:
         # a trailing Ellipsis makes NumPy return a 0-d view rather than a detached scalar for x[i, j]
         if type(key) is not tuple:
             key = key if key is Ellipsis else (key, Ellipsis)
@@ -115,12 +115,16 @@ def setitem(x: Tensor, key, value) -> None:
         native_value = value
     else:
         raise TypeError(f"__setitem__: value must be an nr array or a Python scalar, got {type(value).__name__}")
-    if _grad.enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad):
-        grad_engine("__setitem__").check_inplace(x, value)
+    recording = _grad.enabled and (x._requires_grad or isinstance(value, Tensor) and value._requires_grad)
+    if recording or dispatch._intercept is not None:
+        if recording:
+            grad_engine("__setitem__").check_inplace(x, value)
         if not isinstance(value, Tensor):
             value = asarray(value, dtype=x._dtype, device=x._device)
         out = apply(_SETITEM, (x, value), {"key": key}, x._dtype, {"key": native})
-        x._data, x._grad_fn, x._requires_grad = out._data, out._grad_fn, out._requires_grad
+        x._data = out._data
+        if recording:  # the array now comes out of the write's node, as in PyTorch
+            x._grad_fn, x._requires_grad = out._grad_fn, out._requires_grad
     else:
         x._data = x._backend.kernels["setitem"](x._data, native_value, key=native)
     x._bump_version()

@@ -1,6 +1,7 @@
 """Binds the standard's array operators to Tensor, from the same functions as the namespace."""
 from __future__ import annotations
 
+from .. import dispatch as _dispatch
 from .. import dtypes as _d
 from ..grad_mode import state as _grad
 from ..ops import elementwise as ew
@@ -51,7 +52,7 @@ def _inplace(fn):
 def _writes_in_place(x, other, fn, name) -> bool:
     """``x op= other`` straight into x's buffer (ufunc ``out=``) when nothing needs recording or casting."""
     be = x._backend
-    if not be.capabilities.inplace_out or x._requires_grad and _grad.enabled:
+    if not be.capabilities.inplace_out or x._requires_grad and _grad.enabled or _dispatch._intercept is not None:
         return False
     if isinstance(other, Tensor):
         if other._dtype is not x._dtype or other._device is not x._device or other._requires_grad and _grad.enabled:
