@@ -1,5 +1,5 @@
 """Reliability tests: bad input, faults and long runs. Each test runs under a deadline so that a hang fails it; the
-loader tests reuse the process-table and shared-memory helpers of tests/data."""
+tests reuse the process-table and shared-memory helpers of tests/data and the torch parity harness of tests/nn."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "data"))
+_TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(_TESTS, "data"), os.path.join(_TESTS, "nn")]
 
 from nrdata_helpers import time_limit  # noqa: E402
 
