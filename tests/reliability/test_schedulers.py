@@ -67,8 +67,8 @@ CASES = [
      "be a finite number > 0, got 0", "raises ZeroDivisionError"),
     ("CyclicLR", {"base_lr": -0.01, "max_lr": 0.1}, ValueError, "CyclicLR: base_lr must be a finite number >= 0",
      "bad lr"),
-    ("CyclicLR", {"base_lr": 0.01, "max_lr": [0.1, -0.1], "step_size_up": 4}, ValueError, "CyclicLR: max_lr[1] must be a finite "
-     "number >= 0", "bad lr"),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": [0.1, -0.1], "step_size_up": 4}, ValueError,
+     "CyclicLR: max_lr[1] must be a finite number >= 0", "bad lr"),
     ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "scale_fn": abs, "scale_mode": "bogus"}, ValueError,
      "CyclicLR: scale_mode must be 'cycle' or 'iterations', got 'bogus'", "accepts"),
     ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "mode": "bogus"}, ValueError, "CyclicLR: mode is invalid",
