@@ -1,5 +1,5 @@
 """Fetchers: turn one index (or list of indices) from the sampler into a collated batch, remembering which
-sample was being read so that a failure can name it."""
+sample was being read (``where``) and which samples the last batch holds (``batch``) so that a failure can name them."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,6 +14,7 @@ class MapFetcher:
         self.collate = collate
         self.batched = bool(getattr(dataset, "__getitems__", None))
         self.where = ""
+        self.batch = ""
 
     def fetch(self, index):
         dataset = self.dataset
@@ -26,11 +27,12 @@ class MapFetcher:
                 for i in index:
                     self.where = f"sample index {i}"
                     samples.append(dataset[i])
-            self.where = f"collate_fn on sample indices {list(index)}"
+            self.batch = f"sample indices {list(index)}"
         else:
             self.where = f"sample index {index}"
             samples = dataset[index]
-            self.where = f"collate_fn on sample index {index}"
+            self.batch = f"sample index {index}"
+        self.where = f"collate_fn on {self.batch}"
         return self.collate(samples)
 
 
@@ -44,6 +46,7 @@ class IterFetcher:
         self.drop_last = drop_last
         self.count = 0
         self.where = ""
+        self.batch = ""
 
     def _next(self):
         self.where = f"sample {self.count} of the iterable dataset"
@@ -61,11 +64,11 @@ class IterFetcher:
                     break
             if not samples or (self.drop_last and len(samples) < len(index)):
                 raise StopIteration
-            first = self.count - len(samples)
-            self.where = f"collate_fn on samples {first}..{self.count - 1} of the iterable dataset"
+            self.batch = f"samples {self.count - len(samples)}..{self.count - 1} of the iterable dataset"
         else:
             samples = self._next()
-            self.where = f"collate_fn on sample {self.count - 1} of the iterable dataset"
+            self.batch = f"sample {self.count - 1} of the iterable dataset"
+        self.where = f"collate_fn on {self.batch}"
         return self.collate(samples)
 
 

@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import multiprocessing as mp
 import os
+import pickle
 import queue
 import time
 import weakref
@@ -165,12 +166,18 @@ class MultiProcessIter(BaseIter):
             wait = STATUS_CHECK_INTERVAL if deadline is None else min(STATUS_CHECK_INTERVAL,
                                                                       max(deadline - time.monotonic(), 0.0))
             try:
-                return self._result_queue.get(timeout=wait)
+                idx, wid, batch, blob = self._result_queue.get(timeout=wait)
             except queue.Empty:
                 self._check_workers_alive()
                 if deadline is not None and time.monotonic() >= deadline:
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds waiting for a batch "
                                        f"from its {self._num_workers} workers") from None
+                continue
+            try:
+                return idx, pickle.loads(blob)
+            except Exception as exc:
+                raise RuntimeError(f"DataLoader: the main process cannot unpickle what worker {wid} sent for "
+                                   f"{batch or 'its setup'}: {type(exc).__name__}: {exc}") from exc
 
     def _check_workers_alive(self) -> None:
         for wid, w in enumerate(self._workers):
@@ -181,10 +188,11 @@ class MultiProcessIter(BaseIter):
     def _drain(self) -> None:
         while True:
             try:
-                _, data = self._result_queue.get_nowait()
+                blob = self._result_queue.get_nowait()[-1]
             except (queue.Empty, OSError, ValueError, EOFError):
                 return
-            _shm.discard(data)
+            with contextlib.suppress(Exception):  # undecodable: its block, if any, goes with the prefix sweep
+                _shm.discard(pickle.loads(blob))
 
     def _shutdown_workers(self) -> None:
         """Stop every worker (politely, then by signal), unlink every undelivered batch. Idempotent."""

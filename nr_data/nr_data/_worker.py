@@ -7,6 +7,7 @@ import queue
 import random
 import signal
 import traceback
+from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
 
@@ -63,24 +64,35 @@ class Resume:
 
 
 class WorkerFailure:
-    """An exception raised in a worker, carried to the main process as text."""
+    """An exception raised in a worker, carried to the main process as text (its class too, where it pickles)."""
 
     def __init__(self, worker_id: int, where: str, exc: BaseException) -> None:
         self.worker_id = worker_id
         self.where = where
-        self.exc_type = type(exc)
+        self.exc_type: type | None = type(exc)
+        self.type_name = type(exc).__name__
         self.message = str(exc)
         self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.class_error = ""  # why the class cannot travel (e.g. defined inside a function)
+        try:
+            ForkingPickler.dumps(self.exc_type)
+        except Exception as err:
+            self.exc_type = None
+            self.class_error = f"{type(err).__name__}: {err}"
 
     def __reduce__(self):
-        return (_rebuild_failure, (self.worker_id, self.where, self.exc_type, self.message, self.traceback))
+        return (_rebuild_failure, (self.worker_id, self.where, self.exc_type, self.type_name, self.message,
+                                   self.traceback, self.class_error))
 
     def reraise(self):
         """Raise in the main process, as the original exception type where it takes a message, else RuntimeError."""
-        msg = (f"Caught {self.exc_type.__name__} in DataLoader worker process {self.worker_id} while loading "
-               f"{self.where}.\nOriginal traceback (in the worker):\n{self.traceback}")
+        msg = f"Caught {self.type_name} in DataLoader worker process {self.worker_id} while loading {self.where}."
+        if self.exc_type is None:
+            msg += (f"\nIts exception class cannot be pickled to the main process ({self.class_error}), so it is "
+                    "raised as RuntimeError.")
+        msg += f"\nOriginal traceback (in the worker):\n{self.traceback}"
         try:
-            err = self.exc_type(msg)
+            err = (self.exc_type or RuntimeError)(msg)
             if str(err) != msg:  # e.g. KeyError quotes its message; keep the text readable
                 raise TypeError
         except Exception:
@@ -90,10 +102,25 @@ class WorkerFailure:
         raise err
 
 
-def _rebuild_failure(worker_id, where, exc_type, message, tb):
+def _rebuild_failure(worker_id, where, exc_type, type_name, message, tb, class_error):
     out = WorkerFailure.__new__(WorkerFailure)
-    out.worker_id, out.where, out.exc_type, out.message, out.traceback = worker_id, where, exc_type, message, tb
+    out.worker_id, out.where, out.exc_type, out.type_name = worker_id, where, exc_type, type_name
+    out.message, out.traceback, out.class_error = message, tb, class_error
     return out
+
+
+def send(result_queue, send_idx, worker_id: int, data, batch: str = "") -> None:
+    """Put ``(send_idx, worker_id, batch, pickled data)`` on the result queue, pickled here rather than in the
+    queue's feeder thread: that thread only prints a pickling error and drops the item, which would leave the
+    main process waiting forever. What cannot be pickled is replaced by a WorkerFailure naming it."""
+    try:
+        blob = bytes(ForkingPickler.dumps(data))
+    except Exception as exc:
+        _shm.discard(data)
+        what = data.where if isinstance(data, WorkerFailure) else f"the batch of {batch}"
+        failure = WorkerFailure(worker_id, f"{what} (it cannot be pickled to send it to the main process)", exc)
+        blob = bytes(ForkingPickler.dumps(failure))
+    result_queue.put((send_idx, worker_id, batch, blob))
 
 
 def _seed_everything(seed: int) -> None:
@@ -130,7 +157,7 @@ def worker_loop(dataset, is_iterable: bool, index_queue, result_queue, done_even
             init_fn(worker_id)
         fetcher = make_fetcher(dataset, is_iterable, auto_collation, collate, drop_last)
     except Exception as exc:
-        result_queue.put((None, WorkerFailure(worker_id, "its worker_init_fn or dataset iterator", exc)))
+        send(result_queue, None, worker_id, WorkerFailure(worker_id, "its worker_init_fn or dataset iterator", exc))
     exhausted = False
     seq = 0
     while True:
@@ -148,7 +175,7 @@ def worker_loop(dataset, is_iterable: bool, index_queue, result_queue, done_even
         if isinstance(index, Resume):
             exhausted = False
             fetcher = make_fetcher(dataset, is_iterable, auto_collation, collate, drop_last)
-            result_queue.put((send_idx, index))
+            send(result_queue, send_idx, worker_id, index)
             continue
         if exhausted:  # the main process skips tasks of an exhausted worker
             continue
@@ -161,7 +188,7 @@ def worker_loop(dataset, is_iterable: bool, index_queue, result_queue, done_even
             data = IterableEnd(worker_id)
         except Exception as exc:
             data = WorkerFailure(worker_id, fetcher.where, exc)
-        result_queue.put((send_idx, data))
+        send(result_queue, send_idx, worker_id, data, fetcher.batch)
     if done_event.is_set() or os.getppid() != parent_pid:
         result_queue.cancel_join_thread()  # nobody may read what is still buffered; do not block exit on it
     result_queue.close()

@@ -1,7 +1,9 @@
-"""Checks of optimizer hyper-parameters, raising PyTorch's messages prefixed with the optimizer's name."""
+"""Checks of optimizer and scheduler arguments, raising PyTorch's messages (where it has them) prefixed with the
+owner's name; the stricter checks say what the argument must be."""
 from __future__ import annotations
 
-from numbers import Real
+import math
+from numbers import Integral, Real
 
 
 def real(owner: str, label: str, value) -> float:
@@ -11,9 +13,41 @@ def real(owner: str, label: str, value) -> float:
 
 
 def non_negative(owner: str, label: str, value) -> None:
-    """``Invalid <label>: <value>`` unless ``value >= 0`` (labels as PyTorch words them: "learning rate", …)."""
-    if not 0.0 <= real(owner, label, value):
+    """``Invalid <label>: <value>`` unless ``0 <= value < inf`` (labels as PyTorch words them: "learning rate", …)."""
+    if not 0.0 <= real(owner, label, value) < math.inf:
         raise ValueError(f"{owner}: Invalid {label}: {value}")
+
+
+def integer(owner: str, label: str, value, minimum: int) -> int:
+    """An int (not a bool, not a float) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{owner}: {label} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{owner}: {label} must be an int >= {minimum}, got {value}")
+    return int(value)
+
+
+def in_range(owner: str, label: str, value, low: float = -math.inf, high: float = math.inf, *,
+             low_open: bool = False, high_open: bool = False) -> float:
+    """A finite real number in the interval from ``low`` to ``high`` (each end closed unless told open)."""
+    x = real(owner, label, value)
+    above = x > low if low_open else x >= low
+    below = x < high if high_open else x <= high
+    if not (math.isfinite(x) and above and below):
+        bounds = [f"{'>' if low_open else '>='} {low:g}" if low > -math.inf else "",
+                  f"{'<' if high_open else '<='} {high:g}" if high < math.inf else ""]
+        raise ValueError(f"{owner}: {label} must be a finite number {' and '.join(b for b in bounds if b)}, "
+                         f"got {value}")
+    return x
+
+
+def each_in_range(owner: str, label: str, values, low: float = -math.inf, high: float = math.inf, **open_ends):
+    """``in_range`` for a number or each entry of a per-group list/tuple (named ``label[i]``)."""
+    if isinstance(values, (list, tuple)):
+        for i, value in enumerate(values):
+            in_range(owner, f"{label}[{i}]", value, low, high, **open_ends)
+    else:
+        in_range(owner, label, values, low, high, **open_ends)
 
 
 def betas(owner: str, value) -> None:

@@ -24,6 +24,8 @@ class ASGD(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         v.common("ASGD", group, eps=False)
+        for key in ("lambd", "alpha", "t0"):  # torch takes negative values and silently grows the step size
+            v.in_range("ASGD", key, group[key], 0.0)
 
     def _update(self, p, grad, state, group) -> None:
         lr, lambd, alpha, t0 = float(group["lr"]), float(group["lambd"]), float(group["alpha"]), float(group["t0"])

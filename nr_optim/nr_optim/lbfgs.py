@@ -124,6 +124,11 @@ class LBFGS(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         v.non_negative("LBFGS", "learning rate", group["lr"])
+        # torch fails at the first step on history_size=0 and silently does nothing on max_iter <= 0
+        for key in ("max_iter", "max_eval", "history_size"):
+            v.integer("LBFGS", key, group[key], 1)
+        for key in ("tolerance_grad", "tolerance_change"):
+            v.in_range("LBFGS", key, group[key], 0.0)
         if group["line_search_fn"] not in (None, "strong_wolfe"):
             raise ValueError(f"LBFGS: only 'strong_wolfe' is supported as line_search_fn, got "
                              f"{group['line_search_fn']!r}")

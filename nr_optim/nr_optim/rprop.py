@@ -25,6 +25,11 @@ class Rprop(Optimizer):
         etaminus, etaplus = (v.real("Rprop", "etas", e) for e in group["etas"])
         if not 0.0 < etaminus < 1.0 < etaplus:
             raise ValueError(f"Rprop: Invalid eta values: {etaminus}, {etaplus} (need 0 < etaminus < 1 < etaplus)")
+        if len(group["step_sizes"]) != 2:
+            raise TypeError(f"Rprop: step_sizes must be a pair (min, max), got {group['step_sizes']!r}")
+        lo, hi = (v.in_range("Rprop", f"step_sizes[{i}]", s, 0.0) for i, s in enumerate(group["step_sizes"]))
+        if lo > hi:  # torch clamps into an empty range: every step size becomes the max
+            raise ValueError(f"Rprop: step_sizes must be (min, max) with min <= max, got {group['step_sizes']!r}")
 
     def _update(self, p, grad, state, group) -> None:
         etaminus, etaplus = float(group["etas"][0]), float(group["etas"][1])

@@ -1,7 +1,9 @@
 """Picklable datasets and process-table helpers for the nr_data tests (importable by spawned workers)."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import time
 
 import numpy as np
@@ -99,7 +101,25 @@ class WorkerIdDataset(RangeDataset):
         return i, int(os.environ["NR_TEST_WORKER_ID"])
 
 
-# ---- process table ---------------------------------------------------------------------------------------
+# ---- time limits and the process table ------------------------------------------------------------------
+@contextlib.contextmanager
+def time_limit(seconds: int, what: str):
+    """Raise TimeoutError in the main thread when the block runs past ``seconds``, so that a hang fails the test;
+    an enclosing limit keeps running (re-armed with what is left of it)."""
+    def on_alarm(signum, frame):
+        raise TimeoutError(f"{what} exceeded {seconds} s")
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    outer_left = signal.alarm(seconds)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_left:
+            signal.alarm(max(1, outer_left - int(time.monotonic() - start)))
+
+
 def _stat(pid: int):
     try:
         with open(f"/proc/{pid}/stat") as f:

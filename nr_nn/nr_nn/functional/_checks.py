@@ -1,6 +1,8 @@
 """Argument checks and normalisation shared by the functional API (errors name the function and operands)."""
 from __future__ import annotations
 
+import numbers
+
 from nr_core.errors import device_mismatch
 from nr_core.tensor import Tensor
 
@@ -31,14 +33,39 @@ def same(fn: str, x: Tensor, *others) -> None:
                             f"{o.dtype.name} {o.shape}")
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
 def ntuple(value, n: int, fn: str, what: str) -> tuple[int, ...]:
     """An int or a length-n sequence of ints -> a tuple of n ints."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * n
-    out = tuple(value)
-    if len(out) != n or not all(isinstance(v, int) and not isinstance(v, bool) for v in out):
+    if _is_int(value):
+        return (int(value),) * n
+    try:
+        out = tuple(value)
+    except TypeError:  # neither an int nor a sequence
+        out = ()
+    if len(out) != n or not all(_is_int(v) for v in out):
         raise ValueError(f"{fn}: {what} must be an int or {n} ints, got {value!r}")
-    return out
+    return tuple(int(v) for v in out)
+
+
+def at_least(values: tuple[int, ...], low: int, fn: str, what: str) -> tuple[int, ...]:
+    """``values`` unchanged when every entry is >= ``low``; else ValueError naming the function and argument."""
+    if any(v < low for v in values):
+        raise ValueError(f"{fn}: {what} must be {'positive' if low == 1 else f'>= {low}'}, got {values}")
+    return values
+
+
+def dim_index(dim, ndim: int, fn: str, what: str = "dim") -> int:
+    """``dim`` in [-ndim, ndim) as a non-negative axis (a 0-d array counts as 1-d, as in torch); else IndexError."""
+    rank = max(ndim, 1)
+    if not _is_int(dim):
+        raise TypeError(f"{fn}: {what} must be an int, got {type(dim).__name__}")
+    if not -rank <= dim < rank:
+        raise IndexError(f"{fn}: {what}={dim} is out of range for a {ndim}-D input (expected to be in range of "
+                         f"[{-rank}, {rank - 1}])")
+    return int(dim) % rank
 
 
 def ndim_in(x: Tensor, allowed: tuple[int, ...], fn: str, layout: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import nr_core as nr
 
 from ..ops import conv as _ops
-from ._checks import floating, ntuple, same
+from ._checks import at_least, floating, ntuple, same
 
 
 def _prepare(fn, nd, input, weight, bias):
@@ -33,6 +33,13 @@ def _check_groups(fn, x, weight, bias, groups, transposed):
     return out_ch
 
 
+def _geometry(fn, nd, weight, stride, dilation):
+    """Stride, dilation and kernel size, each positive (a zero stride or kernel would make no sense of the output)."""
+    ksize = at_least(tuple(weight.shape[2:]), 1, fn, "kernel size (the weight's trailing dims)")
+    return (at_least(ntuple(stride, nd, fn, "stride"), 1, fn, "stride"),
+            at_least(ntuple(dilation, nd, fn, "dilation"), 1, fn, "dilation"), ksize)
+
+
 def _finish(out, bias, nd, batched):
     if bias is not None:
         out = out + nr.reshape(bias, (-1,) + (1,) * nd)
@@ -45,9 +52,7 @@ def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: i
     nd = weight.ndim - 2 if nd is None else nd
     x, batched = _prepare(fn, nd, input, weight, bias)
     _check_groups(fn, x, weight, bias, groups, False)
-    stride = ntuple(stride, nd, fn, "stride")
-    dilation = ntuple(dilation, nd, fn, "dilation")
-    ksize = weight.shape[2:]
+    stride, dilation, ksize = _geometry(fn, nd, weight, stride, dilation)
     if isinstance(padding, str):
         if padding == "valid":
             pads = ((0, 0),) * nd
@@ -60,9 +65,8 @@ def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: i
             raise ValueError(f"{fn}: padding must be 'valid', 'same', an int or {nd} ints, got {padding!r}")
     else:
         pads = tuple((p, p) for p in ntuple(padding, nd, fn, "padding"))
-    if any(s < 1 for s in stride) or any(d < 1 for d in dilation) or any(lo < 0 for lo, _ in pads):
-        raise ValueError(f"{fn}: stride and dilation must be >= 1 and padding >= 0, got stride={stride}, "
-                         f"dilation={dilation}, padding={padding!r}")
+    if any(lo < 0 for lo, _ in pads):
+        raise ValueError(f"{fn}: padding must be >= 0, got {padding!r}")
     for n, (lo, hi), k, d in zip(x.shape[2:], pads, ksize, dilation):
         if n + lo + hi < d * (k - 1) + 1:
             raise ValueError(f"{fn}: input {x.shape} padded by {pads} is smaller than the dilated kernel "
@@ -88,9 +92,8 @@ def conv_transpose_nd(input, weight, bias=None, stride=1, padding=0, output_padd
     nd = weight.ndim - 2 if nd is None else nd
     x, batched = _prepare(fn, nd, input, weight, bias)
     _check_groups(fn, x, weight, bias, groups, True)
-    stride = ntuple(stride, nd, fn, "stride")
-    dilation = ntuple(dilation, nd, fn, "dilation")
-    padding = ntuple(padding, nd, fn, "padding")
+    stride, dilation, _ = _geometry(fn, nd, weight, stride, dilation)
+    padding = at_least(ntuple(padding, nd, fn, "padding"), 0, fn, "padding")
     output_padding = ntuple(output_padding, nd, fn, "output_padding")
     for op, s, d in zip(output_padding, stride, dilation):
         if not 0 <= op < max(s, d):

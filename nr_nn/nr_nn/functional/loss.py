@@ -174,8 +174,18 @@ def _log_clamped(x):
     return nr.maximum(nr.log(x), -100.0)
 
 
+def _check_probabilities(fn, x):
+    """torch refuses probabilities outside [0, 1] (NaN included) instead of returning NaN."""
+    if x.size and not bool(nr.all((x >= 0.0) & (x <= 1.0))):
+        values = x.detach().numpy()
+        bad = "NaN" if np.isnan(values).any() else f"values in [{values.min():.6g}, {values.max():.6g}]"
+        raise RuntimeError(f"{fn}: all elements of input should be between 0 and 1, got {bad} "
+                           f"(input {x.dtype.name} {x.shape})")
+
+
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     x = _pair("binary_cross_entropy", input, target, reduction)
+    _check_probabilities("binary_cross_entropy", x)
     loss = -(target * _log_clamped(x) + (1.0 - target) * _log_clamped(1.0 - x))
     if weight is not None:
         loss = loss * weight
@@ -233,8 +243,22 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
 
 
 # ---- embeddings and ranking ------------------------------------------------------------------------
+def _sign_target(fn, x, target):
+    """The +-1 targets of the ranking and embedding losses may be integers, as in torch: cast to x's dtype."""
+    tensor(target, fn, "target")
+    if target.dtype.kind in ("int", "uint"):
+        target = nr.astype(target, x.dtype)
+    same(fn, x, target)
+    return target
+
+
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean"):
-    x1 = _pair("cosine_embedding_loss", input1, input2, reduction)
+    fn = "cosine_embedding_loss"
+    x1 = _pair(fn, input1, input2, reduction)
+    target = _sign_target(fn, x1, target)
+    if x1.ndim not in (1, 2) or target.shape != x1.shape[:-1]:
+        raise ValueError(f"{fn}: inputs (N, D) or (D,) need a target of shape (N,) or (), got inputs {x1.shape} "
+                         f"and target {target.shape}")
     axis = x1.ndim - 1
     eps = 1e-12
     cos = nr.sum(x1 * input2, axis=axis) / nr.sqrt(
@@ -246,6 +270,7 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction
 
 def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean"):
     x1 = _pair("margin_ranking_loss", input1, input2, reduction)
+    target = _sign_target("margin_ranking_loss", x1, target)
     return _reduce(nr.relu(-target * (x1 - input2) + margin), reduction)
 
 
@@ -276,14 +301,18 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
 
 
 def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "mean"):
-    x = _pair("hinge_embedding_loss", input, target, reduction)
+    x = floating(input, "hinge_embedding_loss")
+    target = _sign_target("hinge_embedding_loss", x, target)
+    x = _pair("hinge_embedding_loss", x, target, reduction)
     zero = nr.zeros_like(x)
     loss = nr.where(target != 1, nr.relu(margin - x), zero) + nr.where(target != -1, x, zero)
     return _reduce(loss, reduction)
 
 
 def soft_margin_loss(input, target, reduction: str = "mean"):
-    x = _pair("soft_margin_loss", input, target, reduction)
+    x = floating(input, "soft_margin_loss")
+    target = _sign_target("soft_margin_loss", x, target)
+    x = _pair("soft_margin_loss", x, target, reduction)
     return _reduce(nr.log1p(nr.exp(-target * x)), reduction)
 
 

@@ -30,7 +30,3 @@ def kaiming_default_(weight, bias) -> None:
         fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
         bound = init.default_uniform_bound(fan_in)
         init.uniform_(bias, -bound, bound)
-
-
-def ntuple(value, n: int) -> tuple:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n

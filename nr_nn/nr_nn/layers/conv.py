@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .. import functional as F
+from ..functional._checks import at_least, ntuple
 from ..module import Module
-from ._factory import kaiming_default_, ntuple, weight_and_bias
+from ._factory import kaiming_default_, weight_and_bias
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -25,11 +26,13 @@ class _ConvNd(Module):
         if isinstance(padding, str) and padding not in ("same", "valid"):
             raise ValueError(f"{name}: padding must be 'same', 'valid' or ints, got {padding!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = ntuple(kernel_size, nd)
-        self.stride = ntuple(stride, nd)
-        self.padding = padding if isinstance(padding, str) else ntuple(padding, nd)
-        self.dilation = ntuple(dilation, nd)
-        self.output_padding = ntuple(output_padding, nd)
+        self.kernel_size = at_least(ntuple(kernel_size, nd, name, "kernel_size"), 1, name, "kernel_size")
+        self.stride = at_least(ntuple(stride, nd, name, "stride"), 1, name, "stride")
+        self.padding = padding if isinstance(padding, str) else at_least(ntuple(padding, nd, name, "padding"), 0,
+                                                                         name, "padding")
+        self.dilation = at_least(ntuple(dilation, nd, name, "dilation"), 1, name, "dilation")
+        self.output_padding = at_least(ntuple(output_padding, nd, name, "output_padding"), 0, name,
+                                       "output_padding")
         self.transposed = self._transposed
         self.padding_mode = padding_mode
         if self._transposed:

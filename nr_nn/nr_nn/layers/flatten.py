@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import nr_core as nr
 
+from ..functional._checks import dim_index, tensor
 from ..module import Module
 
 
@@ -12,7 +13,13 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input):
-        return input.flatten(self.start_dim, self.end_dim)
+        tensor(input, "Flatten")
+        start = dim_index(self.start_dim, input.ndim, "Flatten", "start_dim")
+        end = dim_index(self.end_dim, input.ndim, "Flatten", "end_dim")
+        if start > end:
+            raise RuntimeError(f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} for a "
+                               f"{input.ndim}-D input {input.shape}")
+        return input.flatten(start, end)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

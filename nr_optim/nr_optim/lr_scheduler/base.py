@@ -4,6 +4,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .. import _validate as v
 from ..optimizer import Optimizer
 
 EPOCH_DEPRECATION_WARNING = ("The epoch parameter in `scheduler.step()` is deprecated (as in PyTorch); call "
@@ -41,6 +42,7 @@ class LRScheduler:
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         check_optimizer(optimizer)
+        v.integer(type(self).__name__, "last_epoch", last_epoch, -1)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:

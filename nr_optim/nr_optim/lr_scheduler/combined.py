@@ -4,6 +4,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any, Sequence
 
+from .. import _validate as v
 from ..optimizer import Optimizer
 from .base import LRScheduler, group_values
 from .plateau import ReduceLROnPlateau
@@ -50,6 +51,11 @@ class SequentialLR(_Composite):
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"SequentialLR expects one milestone fewer than schedulers, but got "
                              f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+        previous = 0
+        for i, m in enumerate(milestones):  # unsorted or repeated milestones skip schedulers silently
+            if v.integer("SequentialLR", f"milestones[{i}]", m, 1) <= previous:
+                raise ValueError(f"SequentialLR: milestones must be increasing ints >= 1, got {list(milestones)}")
+            previous = m
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
         self.last_epoch = last_epoch + 1

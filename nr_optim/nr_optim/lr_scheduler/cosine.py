@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from .. import _validate as v
 from ..optimizer import Optimizer
 from .base import LRScheduler, group_values
 
@@ -11,7 +12,10 @@ class CosineAnnealingLR(LRScheduler):
     """``lr`` follows half a cosine from ``initial_lr`` down to ``eta_min`` over ``T_max`` epochs (recursive form)."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        self.T_max, self.eta_min = T_max, eta_min
+        # torch: ZeroDivisionError at a step for T_max=0, a cosine running backwards for T_max < 0
+        v.in_range("CosineAnnealingLR", "T_max", T_max, 0.0, low_open=True)
+        self.T_max = T_max
+        self.eta_min = v.in_range("CosineAnnealingLR", "eta_min", eta_min, 0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -42,6 +46,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         if not isinstance(eta_min, (float, int)):
             raise ValueError(f"CosineAnnealingWarmRestarts: Expected float or int eta_min, but got {eta_min} of "
                              f"type {type(eta_min).__name__}")
+        v.in_range("CosineAnnealingWarmRestarts", "eta_min", eta_min, 0.0)
         self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)

@@ -6,6 +6,7 @@ import types
 from functools import partial
 from typing import Any, Callable
 
+from .. import _validate as v
 from ..optimizer import Optimizer
 from .base import LRScheduler, check_optimizer, format_param
 
@@ -18,12 +19,19 @@ def _set_momentum(optimizer: Optimizer, use_beta1: bool, values) -> None:
             group["momentum"] = m
 
 
-def _init_momentum(scheduler, optimizer: Optimizer, base_momentum, max_momentum, last_epoch: int):
-    """Check the optimizer has momentum or betas; on a fresh start put ``max_momentum`` in every group."""
+def _check_momentum(owner: str, optimizer: Optimizer, base_momentum, max_momentum) -> bool:
+    """The optimizer has momentum or betas (returns whether betas) and both bounds are in [0, 1] ([0, 1) for
+    Adam's beta1)."""
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError(f"{type(scheduler).__name__}: optimizer must support momentum or beta1 with "
-                         "`cycle_momentum` option enabled")
-    scheduler.use_beta1 = "betas" in optimizer.defaults
+        raise ValueError(f"{owner}: optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+    use_beta1 = "betas" in optimizer.defaults
+    for label, value in (("max_momentum", max_momentum), ("base_momentum", base_momentum)):
+        v.each_in_range(owner, label, value, 0.0, 1.0, high_open=use_beta1)
+    return use_beta1
+
+
+def _init_momentum(scheduler, optimizer: Optimizer, base_momentum, max_momentum, last_epoch: int):
+    """On a fresh start put ``max_momentum`` in every group (arguments checked by ``_check_momentum``)."""
     maxs = format_param("max_momentum", optimizer, max_momentum)
     bases = format_param("base_momentum", optimizer, base_momentum)
     if last_epoch == -1:
@@ -42,19 +50,33 @@ class CyclicLR(LRScheduler):
                  gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
                  cycle_momentum: bool = True, base_momentum: float = 0.8, max_momentum: float = 0.9,
                  last_epoch: int = -1) -> None:
+        # every check before the optimizer's groups change; torch divides by step_size_up=0 at construction
         check_optimizer(optimizer)
-        self.optimizer = optimizer
+        v.integer("CyclicLR", "last_epoch", last_epoch, -1)
+        v.each_in_range("CyclicLR", "base_lr", base_lr, 0.0)
+        v.each_in_range("CyclicLR", "max_lr", max_lr, 0.0)
+        v.in_range("CyclicLR", "step_size_up", step_size_up, 0.0, low_open=True)
+        if step_size_down is not None:
+            v.in_range("CyclicLR", "step_size_down", step_size_down, 0.0)
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"CyclicLR: mode is invalid and scale_fn is None (mode={mode!r}; expected "
+                             "'triangular', 'triangular2' or 'exp_range')")
+        if scale_fn is not None and scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
+        if mode == "exp_range":
+            v.in_range("CyclicLR", "gamma", gamma, 0.0, low_open=True)
         base_lrs = format_param("base_lr", optimizer, base_lr)
+        self.max_lrs = format_param("max_lr", optimizer, max_lr)
+        if cycle_momentum:
+            self.use_beta1 = _check_momentum("CyclicLR", optimizer, base_momentum, max_momentum)
+        self.optimizer = optimizer
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
-        self.max_lrs = format_param("max_lr", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         self.total_size = up + down
         self.step_ratio = up / self.total_size
-        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError("CyclicLR: mode is invalid and scale_fn is None")
         self.mode, self.gamma = mode, gamma
         self._scale_fn_custom = scale_fn
         self.scale_mode = scale_mode
@@ -128,7 +150,7 @@ class OneCycleLR(LRScheduler):
                  max_momentum: float | list = 0.95, div_factor: float = 25.0, final_div_factor: float = 1e4,
                  three_phase: bool = False, last_epoch: int = -1) -> None:
         check_optimizer(optimizer)
-        self.optimizer = optimizer
+        v.integer("OneCycleLR", "last_epoch", last_epoch, -1)
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
                 raise ValueError(f"OneCycleLR: Expected positive integer total_steps, but got {total_steps}")
@@ -146,6 +168,9 @@ class OneCycleLR(LRScheduler):
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycleLR: anneal_strategy must be one of 'cos' or 'linear', instead got "
                              f"{anneal_strategy}")
+        v.each_in_range("OneCycleLR", "max_lr", max_lr, 0.0)
+        v.in_range("OneCycleLR", "div_factor", div_factor, 0.0, low_open=True)  # torch: ZeroDivisionError
+        v.in_range("OneCycleLR", "final_div_factor", final_div_factor, 0.0, low_open=True)
         n = self.total_steps
         phases = [(float(pct_start * n) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum")]
         if three_phase:
@@ -153,10 +178,17 @@ class OneCycleLR(LRScheduler):
                        (n - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
         else:
             phases += [(n - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        ends = [0.0] + [ph[0] for ph in phases]
+        if any(a == b for a, b in zip(ends, ends[1:])):  # torch divides by the zero length at that step
+            raise ValueError(f"OneCycleLR: pct_start={pct_start} with total_steps={n} gives a phase of zero steps "
+                             f"(phases end at steps {ends[1:]}); change pct_start or total_steps")
         keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
         self._schedule_phases = [dict(zip(keys, ph)) for ph in phases]
         self._anneal_func_type = anneal_strategy
         max_lrs = format_param("max_lr", optimizer, max_lr)
+        if cycle_momentum:
+            self.use_beta1 = _check_momentum("OneCycleLR", optimizer, base_momentum, max_momentum)
+        self.optimizer = optimizer
         if last_epoch == -1:
             for group, mx in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = mx / div_factor

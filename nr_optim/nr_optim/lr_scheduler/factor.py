@@ -7,8 +7,14 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Iterable
 
+from .. import _validate as v
 from ..optimizer import Optimizer
 from .base import LRScheduler, group_values
+
+
+def _gamma(owner: str, gamma) -> float:
+    """A decay factor: positive and finite (torch takes a negative one and flips the rate's sign)."""
+    return v.in_range(owner, "gamma", gamma, 0.0, low_open=True)
 
 
 class _LambdaBase(LRScheduler):
@@ -69,7 +75,8 @@ class StepLR(LRScheduler):
     """``lr *= gamma`` every ``step_size`` epochs."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = v.integer("StepLR", "step_size", step_size, 1)  # torch: ZeroDivisionError at a step
+        self.gamma = _gamma("StepLR", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -86,7 +93,14 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        self.milestones, self.gamma = Counter(milestones), gamma
+        try:
+            milestones = list(milestones)
+        except TypeError:
+            raise TypeError(f"MultiStepLR: milestones must be an iterable of ints, got "
+                            f"{type(milestones).__name__}") from None
+        for i, m in enumerate(milestones):  # a negative or fractional milestone is never reached
+            v.integer("MultiStepLR", f"milestones[{i}]", m, 0)
+        self.milestones, self.gamma = Counter(milestones), _gamma("MultiStepLR", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -104,9 +118,10 @@ class ConstantLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
                  last_epoch: int = -1) -> None:
-        if factor > 1.0 or factor < 0:
-            raise ValueError("ConstantLR: Constant multiplicative factor expected to be between 0 and 1.")
-        self.factor, self.total_iters = factor, total_iters
+        if v.real("ConstantLR", "factor", factor) > 1.0 or factor <= 0:  # torch takes 0, then divides by it
+            raise ValueError(f"ConstantLR: Constant multiplicative factor expected to be in (0, 1], got {factor}")
+        # total_iters=0 would never restore the rate in the recursive form, while the closed form does at once
+        self.factor, self.total_iters = factor, v.integer("ConstantLR", "total_iters", total_iters, 1)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -126,12 +141,14 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1) -> None:
-        if start_factor > 1.0 or start_factor <= 0:
+        if v.real("LinearLR", "start_factor", start_factor) > 1.0 or start_factor <= 0:
             raise ValueError("LinearLR: Starting multiplicative factor expected to be greater than 0 and less or "
-                             "equal to 1.")
-        if end_factor > 1.0 or end_factor < 0:
-            raise ValueError("LinearLR: Ending multiplicative factor expected to be between 0 and 1.")
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+                             f"equal to 1, got start_factor={start_factor}")
+        if v.real("LinearLR", "end_factor", end_factor) > 1.0 or end_factor < 0:
+            raise ValueError(f"LinearLR: Ending multiplicative factor expected to be between 0 and 1, got "
+                             f"end_factor={end_factor}")
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = v.integer("LinearLR", "total_iters", total_iters, 1)  # the closed form divides by it
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -152,7 +169,7 @@ class ExponentialLR(LRScheduler):
     """``lr *= gamma`` every epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
+        self.gamma = _gamma("ExponentialLR", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -168,7 +185,9 @@ class PolynomialLR(LRScheduler):
     """``lr = initial_lr * (1 - epoch / total_iters) ** power`` until ``total_iters``."""
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
-        self.total_iters, self.power = total_iters, power
+        # total_iters=0 divides by zero in the closed form; a negative power raises 0 to it at the end
+        self.total_iters = v.integer("PolynomialLR", "total_iters", total_iters, 1)
+        self.power = v.in_range("PolynomialLR", "power", power, 0.0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

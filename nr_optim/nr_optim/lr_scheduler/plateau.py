@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, SupportsFloat
 
+from .. import _validate as v
 from ..optimizer import Optimizer
 from .base import LRScheduler, check_optimizer, group_values
 
@@ -14,8 +15,16 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr: list[float] | float = 0, eps: float = 1e-8) -> None:
-        if factor >= 1.0:
+        owner = "ReduceLROnPlateau"
+        if v.real(owner, "factor", factor) >= 1.0:
             raise ValueError("ReduceLROnPlateau: Factor should be < 1.0.")
+        # stricter than torch, which takes these and then misbehaves (negative rates, never or always reducing)
+        v.in_range(owner, "factor", factor, 0.0, 1.0, high_open=True)
+        v.integer(owner, "patience", patience, 0)
+        v.integer(owner, "cooldown", cooldown, 0)
+        v.in_range(owner, "threshold", threshold, 0.0)
+        v.in_range(owner, "eps", eps, 0.0)
+        v.each_in_range(owner, "min_lr", min_lr, 0.0)
         check_optimizer(optimizer)
         self.factor = factor
         self.optimizer = optimizer
