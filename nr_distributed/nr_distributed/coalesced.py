@@ -12,15 +12,17 @@ BROADCAST_BUCKET_BYTES = 250 * 1024 * 1024  # PyTorch's size for DDP's initial b
 
 def broadcast_coalesced(tensors: list, group, src: int = 0, cap_bytes: int = BROADCAST_BUCKET_BYTES) -> None:
     """Overwrite ``tensors`` on every rank with rank ``src``'s, one message per (device, dtype) chunk."""
-    chunks: dict = {}
+    chunks: dict = {}  # (device, dtype) -> [[arrays of one message], ...], and the bytes of the last message
     for t in tensors:
-        key = (t.device, t.dtype)
-        chunk = chunks.setdefault(key, [[]])
-        if chunk[-1] and sum(x.size for x in chunk[-1]) * t.dtype.itemsize + t.size * t.dtype.itemsize > cap_bytes:
-            chunk.append([])
-        chunk[-1].append(t)
+        parts, size = chunks.get((t.device, t.dtype), ([[]], 0))
+        nbytes = t.size * t.dtype.itemsize
+        if parts[-1] and size + nbytes > cap_bytes:
+            parts.append([])
+            size = 0
+        parts[-1].append(t)
+        chunks[(t.device, t.dtype)] = (parts, size + nbytes)
     with nr.no_grad():
-        for parts in chunks.values():
+        for parts, _ in chunks.values():
             for part in parts:
                 flat = nr.concat([nr.reshape(t.detach(), (-1,)) for t in part])
                 broadcast(flat, src, group=group)
@@ -59,13 +61,14 @@ def _difference(ref: list, other: list, rank: int) -> str:
     if len(ref_params) != len(other_params):
         return (f"rank 0 has {len(ref_params)} parameters, while rank {rank} has {len(other_params)} "
                 f"(first names: {[e[1] for e in ref_params[:3]]} vs {[e[1] for e in other_params[:3]]})")
-    for a, b in zip(ref, other):
+    for index, (a, b) in enumerate(zip(ref, other)):
         if a != b:
             kind, name, shape, dtype = a
             if b[1] != name:
-                return f"{kind} {len(ref)}: {name!r} on rank 0 but {b[1]!r} on rank {rank}"
+                return f"entry {index} is {kind} {name!r} on rank 0 but {b[0]} {b[1]!r} on rank {rank}"
             return (f"{kind} {name!r} has shape {tuple(shape)} and dtype {dtype} on rank 0, but shape {tuple(b[2])} "
                     f"and dtype {b[3]} on rank {rank}")
     if len(ref) != len(other):
-        return f"rank 0 has {len(ref) - len(ref_params)} buffers, while rank {rank} has {len(other) - len(other_params)}"
+        buffers = len(ref) - len(ref_params), len(other) - len(other_params)
+        return f"rank 0 has {buffers[0]} buffers, while rank {rank} has {buffers[1]}"
     return ""

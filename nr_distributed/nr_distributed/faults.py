@@ -36,7 +36,9 @@ class Watchdog:
         self.rank, self.world_size, self.timeout, self._abort = rank, world_size, timeout, abort
         self._what: str | None = None
         self._deadline = 0.0
-        self._parent = os.getppid()
+        # a one-rank job may be a plain `python train.py` whose shell goes away (nohup): only a launcher's child
+        # watches its parent
+        self._parent = os.getppid() if world_size > 1 else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"nr-distributed-watchdog-{rank}", daemon=True)
         self._thread.start()
@@ -61,7 +63,7 @@ class Watchdog:
                           "stopped calling the same collectives (raise the limit with init_process_group(timeout=) "
                           "or NR_DIST_TIMEOUT)")
                 return
-            if os.getppid() != self._parent:
+            if self._parent is not None and os.getppid() != self._parent:
                 self.fire(f"the launcher that started this rank (pid {self._parent}) is gone")
                 return
 

@@ -26,9 +26,6 @@ class ProcessGroup:
         self.rank, self.world_size = backend.rank, backend.world_size
         self._env_set: list[str] = []
 
-    def size(self) -> int:
-        return self.world_size
-
     def __repr__(self) -> str:
         return f"<ProcessGroup backend={self.backend_name!r} rank={self.rank} world_size={self.world_size}>"
 

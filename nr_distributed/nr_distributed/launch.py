@@ -24,7 +24,7 @@ def launch_threads(fn: Callable[..., Any], world_size: int, args: tuple = (), ti
     key = f"threads://launch-{uuid.uuid4().hex}"
     results: list = [None] * world_size
     errors: dict[int, BaseException] = {}
-    first_failed: list[int] = []  # the rank the group recorded as failing first (a timeout has no own error)
+    worlds: list = []  # the ranks' shared meeting point: it records which rank failed first
 
     def rank_main(rank: int) -> None:
         try:
@@ -33,6 +33,7 @@ def launch_threads(fn: Callable[..., Any], world_size: int, args: tuple = (), ti
             errors[rank] = exc
             return
         group = default_group()
+        worlds.append(group.backend.world)
         try:
             results[rank] = fn(*args)
         except BaseException as exc:
@@ -43,9 +44,6 @@ def launch_threads(fn: Callable[..., Any], world_size: int, args: tuple = (), ti
                 destroy_process_group(group)
             except DistBackendError as exc:  # the group was aborted by a failed peer
                 errors.setdefault(rank, exc)
-            failure = group.backend.world.failure
-            if failure is not None and not first_failed:
-                first_failed.append(failure[0])
 
     threads = [threading.Thread(target=rank_main, args=(r,), name=f"nr-rank-{r}", daemon=True)
                for r in range(world_size)]
@@ -54,12 +52,9 @@ def launch_threads(fn: Callable[..., Any], world_size: int, args: tuple = (), ti
     for t in threads:
         t.join()
     if errors:
-        # the root cause is the rank whose error is its own, not a peer's "rank k failed" notice
-        own = {r: e for r, e in errors.items() if not isinstance(e, DistBackendError)}
-        if not own and first_failed and first_failed[0] in errors:
-            own = {first_failed[0]: errors[first_failed[0]]}
-        rank = min(own or errors)
-        own = own or errors
-        exc = own[rank]
+        # the root cause: the rank that failed first (raised, or timed out first), not a peer that was told so
+        failure = worlds[0].failure if worlds else None
+        rank = failure[0] if failure is not None and failure[0] in errors else min(errors)
+        exc = errors[rank]
         raise DistError(f"launch_threads: rank {rank} of {world_size} failed: {type(exc).__name__}: {exc}") from exc
     return results

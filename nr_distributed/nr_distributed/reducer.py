@@ -114,7 +114,8 @@ class Reducer:
         self.accumulated: set[int] = set()  # parameters that got a gradient under no_sync since the last sync
         self.next_bucket = 0
         self.timeline: dict = {}
-        self.handles = [p.register_hook(self._hook(i)) for i, p in enumerate(params)]
+        for i, p in enumerate(params):
+            p.register_hook(self._hook(i))
 
     # ---- forward side --------------------------------------------------------------------------------
     def check_finished(self) -> None:
@@ -124,7 +125,11 @@ class Reducer:
     def prepare(self, outputs, sync: bool) -> None:
         """Called at the end of a forward under grad mode: arm the hooks for the backward that follows."""
         self.check_finished()
-        self.expect, self.fired = sync, False
+        if self.fired:  # the last synchronised backward stopped half-way: its all-reduces may still be in flight
+            self.failed = (f"{UNUSED_ERROR} (the previous backward pass of this DistributedDataParallel raised "
+                           "before its gradients were reduced)")
+            raise RuntimeError(self.failed)
+        self.expect = sync
         if not sync:
             return
         for b in self.buckets:  # fresh arrays: last step's .grad views of them stay valid
@@ -218,7 +223,3 @@ class Reducer:
         self.timeline["reduced"] = time.perf_counter()
         self.accumulated.clear()
         self.expect = self.fired = False
-
-    def remove(self) -> None:
-        for h in self.handles:
-            h.remove()

@@ -37,7 +37,7 @@ def _origin(ep) -> str:
 
 def load(name: str) -> Callable:
     """The factory registered as ``name``; DistBackendError saying what is installed when there is none."""
-    key = name.lower() if isinstance(name, str) else name
+    key = name.lower()
     if key in _REGISTERED:
         return _REGISTERED[key]
     eps = _entry_points()

@@ -152,6 +152,25 @@ def test_an_unused_parameter_without_detection_raises_pytorchs_error():
     assert run(body) == [True, True]
 
 
+def test_a_backward_that_stops_half_way_is_refused_at_the_next_forward():
+    def body():
+        model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+        ddp = DDP(model)
+
+        def fail(grad):
+            raise ValueError("hook failed")
+
+        model[0].weight.register_hook(fail)  # runs after DDP's own hook: DDP's bucket work has started
+        x = nr.asarray([[1.0, 2.0]])
+        with pytest.raises(ValueError, match="hook failed"):
+            ddp(x).sum().backward()
+        with pytest.raises(RuntimeError, match="previous backward pass of this DistributedDataParallel raised"):
+            ddp(x)
+        return True
+
+    assert run(body) == [True, True]
+
+
 def test_models_that_differ_between_ranks_are_refused_at_wrap_time():
     def body():
         r = dist.get_rank()

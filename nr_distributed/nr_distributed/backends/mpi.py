@@ -57,7 +57,8 @@ class MPIBackend(CommBackend):
         self._ops = {ReduceOp.SUM: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD, ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}
         self._bool_ops = {ReduceOp.MIN: MPI.LAND, ReduceOp.MAX: MPI.LOR}
         self.watchdog = Watchdog(self.rank, self.world_size, timeout, self.abort)
-        self._excepthook = AbortOnException(self.rank, self.world_size, self.abort)
+        # one rank alone has nobody to wait for it: its exceptions stay ordinary
+        self._excepthook = AbortOnException(self.rank, self.world_size, self.abort) if self.world_size > 1 else None
         record(self.rank, "running")
 
     def _op(self, buf, op: ReduceOp):
@@ -102,6 +103,7 @@ class MPIBackend(CommBackend):
     def close(self) -> None:
         self.barrier()  # nobody frees the communicator while a peer still uses it
         self.watchdog.stop()
-        self._excepthook.uninstall()
+        if self._excepthook is not None:
+            self._excepthook.uninstall()
         self.comm.Free()
         record(self.rank, "finished")

@@ -75,7 +75,8 @@ class NCCLBackend(CommBackend):
                        "uint32": nccl.NCCL_UINT32, "int64": nccl.NCCL_INT64, "uint64": nccl.NCCL_UINT64,
                        "bool": nccl.NCCL_UINT8}
         self.watchdog = Watchdog(self.rank, self.world_size, timeout, self.abort)
-        self._excepthook = AbortOnException(self.rank, self.world_size, self.abort)
+        # one rank alone has nobody to wait for it: its exceptions stay ordinary
+        self._excepthook = AbortOnException(self.rank, self.world_size, self.abort) if self.world_size > 1 else None
         record(self.rank, "running")
 
     # ---- helpers -------------------------------------------------------------------------------
@@ -146,6 +147,7 @@ class NCCLBackend(CommBackend):
     def close(self) -> None:
         self.barrier()
         self.watchdog.stop()
-        self._excepthook.uninstall()
+        if self._excepthook is not None:
+            self._excepthook.uninstall()
         self.comm.destroy()
         record(self.rank, "finished")
