@@ -55,6 +55,10 @@ def hang(out: str) -> None:
     _steps(3, lambda: time.sleep(300))  # stops calling collectives; the other rank's watchdog must fire
 
 
+def idle(out: str) -> None:
+    time.sleep(300)  # the test kills mpiexec meanwhile
+
+
 def mismatch(out: str) -> None:
     r = dist.get_rank()
     dist.DistributedDataParallel(nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2 + r)))
@@ -67,8 +71,8 @@ def environment(out: str) -> None:
         f.write("\n".join(f"{k}={os.environ.get(k, '')}" for k in keys))
 
 
-SCENARIOS = {"equivalence": equivalence, "raise": raise_, "kill": kill, "hang": hang, "mismatch": mismatch,
-             "environment": environment}
+SCENARIOS = {"equivalence": equivalence, "raise": raise_, "kill": kill, "hang": hang, "idle": idle,
+             "mismatch": mismatch, "environment": environment}
 
 if __name__ == "__main__":
     scenario, out_dir = sys.argv[1], sys.argv[2]

@@ -101,6 +101,28 @@ def test_a_killed_rank_under_plain_mpiexec_ends_the_job(tmp_path):
     assert rc != 0 and seconds < 30
 
 
+def test_killing_mpiexec_leaves_no_rank_behind(tmp_path):
+    env = dict(_env(60), NR_RUN_DIR=str(tmp_path))  # the ranks leave their notes there once initialised
+    proc = subprocess.Popen([MPIEXEC, "-n", "2", sys.executable, str(WORKER), "idle", str(tmp_path)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("rank-*.json"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(list(tmp_path.glob("rank-*.json"))) == 2, "the ranks did not start"
+        proc.kill()  # mpiexec alone, SIGKILL: it cannot clean up
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while _alive(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(str(tmp_path)), f"orphaned ranks: {_alive(str(tmp_path))}"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def test_a_rank_that_stops_communicating_trips_the_watchdog(tmp_path):
     rc, output, seconds = launch("hang", tmp_path, timeout=3)
     assert rc != 0
