@@ -58,8 +58,9 @@ def _sgd_momentum(params, lr=0.01, momentum=0.9):
     return step
 
 
-def make_step(kind: str, device: str = "cpu"):
-    """A closure running one training step (zero_grad, forward, cross-entropy, backward, optimizer step)."""
+def make_step(kind: str, device: str = "cpu", wrap=None):
+    """A closure running one training step (zero_grad, forward, cross-entropy, backward, optimizer step);
+    ``wrap`` (e.g. DistributedDataParallel) wraps the model."""
     nr.random.seed(SEED)
     if kind == "mlp":
         model, (x, y) = mlp_model().to(device), batch((128, 784), 4, device)
@@ -67,6 +68,8 @@ def make_step(kind: str, device: str = "cpu"):
         model, (x, y) = LSTMClassifier().to(device), batch((32, 50, 32), 6, device)
     else:
         model, (x, y) = cnn_model().to(device), batch((64, 1, 28, 28), 5, device)
+    if wrap is not None:
+        model = wrap(model)
     params = list(model.parameters())
     try:
         import nr_optim

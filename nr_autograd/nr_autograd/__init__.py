@@ -10,7 +10,7 @@ from __future__ import annotations
 from nr_core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 from ._version import __version__
-from .engine import RemovableHandle, grad
+from .engine import RemovableHandle, grad, queue_callback
 from .engine import run_backward as backward
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -18,5 +18,6 @@ from .recorder import check_coverage
 
 __all__ = [
     "Function", "FunctionCtx", "GradcheckError", "RemovableHandle", "__version__", "backward", "check_coverage",
-    "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled", "no_grad", "queue_callback",
+    "set_grad_enabled",
 ]

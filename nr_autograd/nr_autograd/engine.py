@@ -7,6 +7,7 @@ already valid), so a backward pass costs a small, constant number of Python fram
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Callable, Sequence
 
@@ -61,6 +62,27 @@ def _run_hooks(hooks, g):
                                    f"or an array of the gradient's shape {g.shape}")
             g = out
     return g
+
+
+class _Callbacks(threading.local):
+    # per thread: ranks of an in-process process group run their backward passes side by side
+    def __init__(self) -> None:
+        self.stack = []
+
+
+_CALLBACKS = _Callbacks()
+
+
+def queue_callback(fn: Callable[[], None]) -> None:
+    """Run ``fn()`` once the backward pass running on this thread has finished, after every leaf's ``.grad``
+    is written (PyTorch's ``Variable._execution_engine.queue_callback``). Call it from a gradient hook;
+    callbacks run in the order queued, and are dropped if the pass raises."""
+    if not callable(fn):
+        raise TypeError(f"queue_callback: expected a callable, got {type(fn).__name__}")
+    if not _CALLBACKS.stack:
+        raise RuntimeError("queue_callback: no backward pass is running on this thread; call it from a gradient "
+                           "hook (Tensor.register_hook)")
+    _CALLBACKS.stack[-1].append(fn)
 
 
 # ---- seeding --------------------------------------------------------------------------------
@@ -218,6 +240,8 @@ class _Pass:
                       if self.deps.get(id(r), 0) == 0 and id(r) in self.needed}.values())
         prev_mode = _grad_state.enabled
         _grad_state.enabled = self.create_graph
+        callbacks: list = []
+        _CALLBACKS.stack.append(callbacks)
         try:
             while ready:
                 o = ready.pop()
@@ -226,7 +250,11 @@ class _Pass:
                     self._leaf(o, g)
                 else:
                     ready.extend(self._node(o, g))
+            _grad_state.enabled = prev_mode
+            while callbacks:  # a callback may queue more
+                callbacks.pop(0)()
         finally:
+            _CALLBACKS.stack.pop()
             _grad_state.enabled = prev_mode
         return self.captured
 
@@ -367,6 +395,7 @@ class Engine:
     grad = staticmethod(grad)
     register_hook = staticmethod(register_hook)
     check_inplace = staticmethod(check_inplace)
+    queue_callback = staticmethod(queue_callback)
 
 
 ENGINE = Engine()

@@ -134,10 +134,18 @@ def promote_types(a: DType, b: DType, op: str = "result_type") -> DType:
         raise TypeError(f"{op}: dtypes {a.name} and {b.name} cannot be promoted together") from None
 
 
+def python_scalar(value):
+    """A NumPy scalar (``np.float64(2.0)``, ``np.int32(1)``, ``np.bool_``) as the Python scalar of its kind; anything
+    else unchanged. NumPy scalars then take part in promotion as Python scalars do (weakly), as SciPy expects."""
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        return value.item()
+    return value
+
+
 def scalar_result_dtype(dt: DType, scalar, op: str) -> DType:
     """Result dtype of an array of dtype ``dt`` with a Python scalar (standard rules, PyTorch beyond them)."""
     k = dt.kind
-    t = type(scalar)
+    t = type(python_scalar(scalar))
     if t is _builtin_bool:
         return dt
     if t is int:

@@ -14,6 +14,11 @@ class PluginError(RuntimeError):
     """A plugin failed to load or register (raised only under NR_STRICT_PLUGINS=1)."""
 
 
+class LinAlgError(ValueError):
+    """A matrix the op cannot factorise or invert (singular, not positive definite, no convergence);
+    ``nr.linalg.LinAlgError``, a ValueError as array-api-strict's."""
+
+
 def device_mismatch(name: str, *arrays) -> DeviceMismatchError:
     """``name``: the arrays' shapes and devices, and how to fix it."""
     devs = ", ".join(f"{tuple(a.shape)} on {a.device}" for a in arrays if hasattr(a, "_device"))

@@ -10,6 +10,7 @@ import numpy as np
 from . import dtypes as _d
 from .api.creation import _creation, asarray
 from .plugins import REGISTRY
+from .shapes import as_index
 
 _rng = np.random.default_rng()
 
@@ -28,8 +29,6 @@ def host_generator() -> np.random.Generator:
     return _rng
 
 
-def _shape(shape):
-    return (shape,) if isinstance(shape, int) else tuple(shape)
 
 
 def _draw(op_name, shape, dtype, device, requires_grad, **params):
@@ -40,21 +39,24 @@ def _draw(op_name, shape, dtype, device, requires_grad, **params):
 def normal(shape, mean=0.0, std=1.0, *, dtype=None, device=None, requires_grad: bool = False):
     if std < 0:
         raise ValueError(f"random.normal: std must be non-negative, got {std}")
-    return _draw("random_normal", _shape(shape), dtype, device, requires_grad, mean=mean, std=std)
+    return _draw("random_normal", shape, dtype, device, requires_grad, mean=mean, std=std)
 
 
 def uniform(shape, low=0.0, high=1.0, *, dtype=None, device=None, requires_grad: bool = False):
     if not low <= high:
         raise ValueError(f"random.uniform: low must be <= high, got {low} and {high}")
-    return _draw("random_uniform", _shape(shape), dtype, device, requires_grad, low=low, high=high)
+    return _draw("random_uniform", shape, dtype, device, requires_grad, low=low, high=high)
 
 
 def randint(low: int, high: int, shape, *, dtype=None, device=None):
     if high <= low:
         raise ValueError(f"random.randint: high ({high}) must be greater than low ({low})")
-    return _draw("random_integers", _shape(shape), dtype or _d.int64, device, False, low=low, high=high)
+    return _draw("random_integers", shape, dtype or _d.int64, device, False, low=low, high=high)
 
 
 def permutation(n: int, *, device=None):
+    n = as_index(n, "n", "random.permutation")
+    if n < 0:
+        raise ValueError(f"random.permutation: n must be non-negative, got {n}")
     return asarray(_rng.permutation(n).astype(np.int64), device=device)
 

@@ -1,5 +1,11 @@
-"""Shape arithmetic shared by the frontend: broadcasting and axis normalisation, with op-named errors."""
+"""Shape arithmetic shared by the frontend: broadcasting, axis and shape normalisation, with op-named errors.
+
+Integers arrive as anything ``operator.index`` takes (Python ints, NumPy integer scalars, 0-d integer arrays),
+as SciPy and other array-API consumers pass them; bools and floats are refused.
+"""
 from __future__ import annotations
+
+import operator
 
 
 def broadcast_shapes(*shapes, op: str = "broadcast_shapes") -> tuple[int, ...]:
@@ -20,9 +26,33 @@ def broadcast_shapes(*shapes, op: str = "broadcast_shapes") -> tuple[int, ...]:
     return tuple(out)
 
 
-def normalize_axis(axis: int, ndim: int, op: str) -> int:
-    if not isinstance(axis, int) or isinstance(axis, bool):
-        raise TypeError(f"{op}: axis must be an int, got {type(axis).__name__}")
+def as_index(value, what: str, op: str) -> int:
+    """``value`` as a Python int, or TypeError naming ``op`` and the argument ``what``."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        raise TypeError(f"{op}: {what} must be an integer, got a bool ({value!r})")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an integer, got {type(value).__name__} {value!r}") from None
+
+
+def normalize_shape(shape, op: str, what: str = "shape") -> tuple[int, ...]:
+    """An int or a sequence of ints, each non-negative, as a tuple of Python ints."""
+    if isinstance(shape, (list, tuple)):
+        out = tuple(as_index(s, what, op) for s in shape)
+    else:
+        try:
+            out = (as_index(shape, what, op),)
+        except TypeError:
+            raise TypeError(f"{op}: {what} must be an int or a sequence of ints, got {type(shape).__name__} "
+                            f"{shape!r}") from None
+    if any(s < 0 for s in out):
+        raise ValueError(f"{op}: {what} must hold non-negative sizes, got {out}")
+    return out
+
+
+def normalize_axis(axis, ndim: int, op: str) -> int:
+    axis = as_index(axis, "axis", op)
     if not -ndim <= axis < ndim:
         raise IndexError(f"{op}: axis {axis} is out of bounds for an array of dimension {ndim}")
     return axis % ndim
@@ -32,7 +62,7 @@ def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...] | None:
     """None stays None (all axes); an int or a tuple becomes a tuple of distinct non-negative axes."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
     out = tuple(normalize_axis(a, ndim, op) for a in axes)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")

@@ -276,7 +276,9 @@ class Tensor:
         shape = self.shape
         if not shape:
             return _ns.reshape(self, (1,))
-        s, e = start_dim % len(shape), end_dim % len(shape)
+        s, e = normalize_axis(start_dim, len(shape), "flatten"), normalize_axis(end_dim, len(shape), "flatten")
+        if s > e:
+            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
         n = 1
         for d in shape[s:e + 1]:
             n *= d
@@ -376,3 +378,4 @@ def _rebuild(host, device: str, requires_grad: bool):
 
 # after Tensor: the engine accessor imports the dispatcher, which imports Tensor
 from .grad_engine import grad_engine  # noqa: E402
+from .shapes import normalize_axis  # noqa: E402

@@ -4,7 +4,7 @@ from .ops import ensure_registered as _ensure_registered
 
 _ensure_registered()
 
-from . import functional, init, utils  # noqa: E402
+from . import functional, init, parallel, utils  # noqa: E402
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: E402
 from .hooks import RemovableHandle  # noqa: E402
 from .layers import *  # noqa: E402,F401,F403

@@ -10,9 +10,11 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def run(script: str, *args: str, timeout: int = 600) -> str:
+def run(script: str, *args: str, timeout: int = 600, ranks: int = 0) -> str:
+    """Run an example; with ``ranks``, as that many MPI ranks through the environment's mpiexec."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NR_")}
-    r = subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True,
+    launcher = [str(Path(sys.executable).with_name("mpiexec")), "-n", str(ranks)] if ranks else []
+    r = subprocess.run([*launcher, sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True,
                        cwd=EXAMPLES, env=env, timeout=timeout)
     assert r.returncode == 0, f"{script} failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"
     return r.stdout
@@ -58,6 +60,14 @@ def test_array_api_consumers():
 def test_resume_checkpoint(tmp_path):
     out = run("resume_checkpoint.py", "--device", "cpu", "--epochs", "2", "--out", str(tmp_path))
     assert "largest parameter difference 0" in out
+
+
+def test_ddp_digits_on_two_mpi_ranks(tmp_path):
+    pytest.importorskip("mpi4py")
+    out = run("ddp_digits.py", "--epochs", "2", "--out", str(tmp_path), ranks=2, timeout=300)
+    assert out.count("on 2 rank(s)") == 2  # only rank 0 reports, once per epoch
+    assert accuracy(out.splitlines()[-2]) > 0.75
+    assert (tmp_path / "ddp_digits.safetensors").stat().st_size > 10_000
 
 
 def test_every_example_has_a_test():

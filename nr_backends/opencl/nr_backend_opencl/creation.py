@@ -13,6 +13,7 @@ LOCAL = 128
 
 
 def full(rt, shape, fill_value, dtype):
+    rt.check_alloc(math.prod(shape) * np.dtype(dtype).itemsize)  # the node is lazy: refuse before, not at realise
     return lazy.full(rt, tuple(shape), fill_value, dtype)
 
 

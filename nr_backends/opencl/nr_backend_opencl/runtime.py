@@ -114,15 +114,25 @@ class DeviceRuntime:
         self.max_wg = int(device.max_work_group_size)
         self.local_mem = int(device.local_mem_size)
         self.compute_units = int(device.max_compute_units)
+        self.max_alloc = int(device.max_mem_alloc_size)
         self.stats = Stats()
         self.pool = BufferPool(self.ctx, self.stats)
         self._kernels: dict[tuple, cl.Kernel] = {}
 
     # -- memory ----------------------------------------------------------------------------------
+    def check_alloc(self, nbytes: int) -> None:
+        """MemoryError now, at the call that asks, for a buffer the device cannot hold (not at the first read of
+        a lazy result); the frontend names the op and shape."""
+        if nbytes > self.max_alloc:
+            raise MemoryError(f"opencl:{self.index} ({self.device.name.strip()}) allocates at most "
+                              f"{self.max_alloc} bytes in one buffer, {nbytes} asked")
+
     def storage(self, nbytes: int) -> Storage:
+        self.check_alloc(nbytes)
         return Storage(self.pool, nbytes)
 
     def upload(self, host: np.ndarray) -> Storage:
+        self.check_alloc(host.nbytes)
         st = Storage(self.pool, host.nbytes)
         if host.nbytes:
             cl.enqueue_copy(self.queue, st.buf, host, is_blocking=False)

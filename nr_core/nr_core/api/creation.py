@@ -8,6 +8,7 @@ from ..dispatch import apply, create, wrap
 from ..errors import unsupported_dtype
 from ..optable import OPS
 from ..plugins import REGISTRY
+from ..shapes import as_index, normalize_shape
 from ..tensor import Tensor
 from .data_types import astype
 from .manipulation import broadcast_to, reshape
@@ -30,12 +31,16 @@ def _finish(x: Tensor, requires_grad: bool) -> Tensor:
     return x.requires_grad_(True) if requires_grad else x
 
 
-def _shape_arg(shape, op: str) -> tuple[int, ...]:
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    for s in shape:
-        if not isinstance(s, int) or isinstance(s, bool) or s < 0:
-            raise ValueError(f"{op}: shape must hold non-negative ints, got {shape!r}")
-    return shape
+def _scalar_arg(value, what: str, op: str):
+    """A Python or NumPy scalar, or a one-element nr array, as a Python scalar (for bounds and fill values)."""
+    if isinstance(value, Tensor):
+        if value.size != 1:
+            raise ValueError(f"{op}: {what} must be a scalar, got an array of shape {value.shape}")
+        value = value.item()
+    value = _d.python_scalar(value)
+    if not isinstance(value, (bool, int, float, complex)):
+        raise TypeError(f"{op}: {what} must be a number, got {type(value).__name__} {value!r}")
+    return value
 
 
 def _infer_python_dtype(value) -> _d.DType:
@@ -108,13 +113,19 @@ def _from_python(obj, dtype):
             host = np.asarray(obj, dtype=dtype.numpy)
         except OverflowError:
             raise OverflowError(f"asarray: a value of {obj!r} does not fit in {dtype.name}") from None
+        except ValueError as exc:
+            raise _ragged(obj, exc) from None
         return host, dtype
     try:
         host = np.asarray(obj)
     except OverflowError:
         raise OverflowError("asarray: a Python int does not fit in int64") from None
+    except ValueError as exc:
+        raise _ragged(obj, exc) from None
     if host.dtype == object:
-        raise TypeError(f"asarray: cannot make an array from {type(obj).__name__} holding mixed or ragged data")
+        if any(isinstance(v, int) and not isinstance(v, bool) for v in host.reshape(-1)):
+            raise OverflowError("asarray: a Python int does not fit in int64")
+        raise TypeError(f"asarray: cannot make an array from {type(obj).__name__} holding mixed data")
     if holds_arrays:  # nested nr arrays keep their dtypes (promoted by NumPy, as for a stack)
         return host, _d.from_numpy_dtype(host.dtype)
     if host.dtype.kind == "u":  # ints past int64 made numpy pick uint64
@@ -123,6 +134,11 @@ def _from_python(obj, dtype):
     if nr_dt.numpy != host.dtype:
         host = host.astype(nr_dt.numpy)
     return host, nr_dt
+
+
+def _ragged(obj, exc: ValueError) -> ValueError:
+    return ValueError(f"asarray: the nested sequences have different lengths (ragged data, {type(obj).__name__} "
+                      f"of length {len(obj)}); every level must have one length ({exc})")
 
 
 def _check_nested(obj):
@@ -149,8 +165,14 @@ def _creation(op_name, shape, dtype, device, default, requires_grad, **params):
     if not backend.supports_dtype(dtype, dev):
         raise unsupported_dtype(op_name, dtype, dev)
     if shape is not None:
-        params["shape"] = _shape_arg(shape, op_name)
-    return _finish(create(OPS[op_name], backend, dev, dtype, params), requires_grad)
+        params["shape"] = normalize_shape(shape, op_name)
+    try:
+        out = create(OPS[op_name], backend, dev, dtype, params)
+    except MemoryError as exc:
+        shape = params.get("shape", "")
+        raise MemoryError(f"{op_name}: cannot allocate an array of shape {shape} and dtype {dtype.name} on "
+                          f"{dev} ({exc})") from None
+    return _finish(out, requires_grad)
 
 
 def zeros(shape, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -166,16 +188,18 @@ def empty(shape, *, dtype=None, device=None, requires_grad: bool = False) -> Ten
 
 
 def full(shape, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    if not isinstance(fill_value, (bool, int, float, complex)):
-        raise TypeError(f"full: fill_value must be a Python scalar, got {type(fill_value).__name__}")
+    fill_value = _scalar_arg(fill_value, "fill_value", "full")
     default = _infer_python_dtype(fill_value)
     dt = _dtype_arg(dtype, "full") or default
+    if dt.kind in ("int", "uint", "bool") and isinstance(fill_value, complex):
+        raise TypeError(f"full: a complex fill_value {fill_value!r} cannot fill an array of dtype {dt.name}")
     if dt.kind in ("int", "uint"):
+        if isinstance(fill_value, float) and fill_value != fill_value:
+            raise ValueError(f"full: fill_value nan cannot be stored in an array of dtype {dt.name}")
         info = np.iinfo(dt.numpy)
-        if isinstance(fill_value, (int, bool)) and not info.min <= fill_value <= info.max:
-            raise OverflowError(f"full: fill_value {fill_value} does not fit in {dt.name}")
+        if not info.min <= fill_value <= info.max:  # ints and floats, infinities included
+            raise OverflowError(f"full: fill_value {fill_value} does not fit in {dt.name} "
+                                f"[{info.min}, {info.max}]")
     return _creation("full", shape, dt, device, default, requires_grad, fill_value=fill_value)
 
 
@@ -208,9 +232,11 @@ def full_like(x, /, fill_value, *, dtype=None, device=None, requires_grad: bool 
 def arange(start, /, stop=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if stop is None:
         start, stop = 0, start
+    start, stop, step = (_scalar_arg(v, name, "arange") for v, name in ((start, "start"), (stop, "stop"),
+                                                                          (step, "step")))
     for v in (start, stop, step):
-        if not isinstance(v, (int, float)):
-            raise TypeError(f"arange: start, stop and step must be real Python numbers, got {v!r}")
+        if isinstance(v, complex):
+            raise TypeError(f"arange: start, stop and step must be real numbers, got {v!r}")
     if step == 0:
         raise ValueError("arange: step must not be zero")
     is_int = all(isinstance(v, int) for v in (start, stop, step))
@@ -219,14 +245,14 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, requires_gra
 
 
 def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    n_cols = n_rows if n_cols is None else n_cols
-    _shape_arg((n_rows, n_cols), "eye")
+    n_rows, n_cols = normalize_shape((n_rows, n_rows if n_cols is None else n_cols), "eye", "n_rows and n_cols")
+    k = as_index(k, "k", "eye")
     return _creation("eye", None, dtype, device, _d.default_float, requires_grad, n_rows=n_rows, n_cols=n_cols, k=k)
 
 
 def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True, requires_grad: bool = False) -> Tensor:
-    if not isinstance(num, int) or num < 0:
-        raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
+    (num,) = normalize_shape(num, "linspace", "num")
+    start, stop = _scalar_arg(start, "start", "linspace"), _scalar_arg(stop, "stop", "linspace")
     default = _d.default_complex if isinstance(start, complex) or isinstance(stop, complex) else _d.default_float
     return _creation("linspace", None, dtype, device, default, requires_grad, start=start, stop=stop, num=num,
                      endpoint=endpoint)

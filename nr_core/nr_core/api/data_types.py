@@ -113,8 +113,8 @@ def result_type(*arrays_and_dtypes) -> _d.DType:
             dts.append(a._dtype)
         elif isinstance(a, _d.DType):
             dts.append(a)
-        elif isinstance(a, (bool, int, float, complex)):
-            scalars.append(a)
+        elif isinstance(_d.python_scalar(a), (bool, int, float, complex)):
+            scalars.append(_d.python_scalar(a))
         else:
             raise TypeError(f"result_type: expected arrays, dtypes or Python scalars, got {a!r}")
     if not dts:

@@ -195,12 +195,16 @@ def make_binary(op) -> Callable[..., Tensor]:
                     x2 = astype(x2, cdt)
                 return _dispatch.apply(op, (x1, x2), EMPTY, output.get(cdt, cdt))
             if type(x2) not in _SCALARS:
-                raise TypeError(f"{name}: unsupported operand type {type(x2).__name__} with an nr array")
+                x2 = _d.python_scalar(x2)  # NumPy scalars take part as Python scalars do
+                if type(x2) not in _SCALARS:
+                    raise TypeError(f"{name}: unsupported operand type {type(x2).__name__} with an nr array")
             arr = x1
             dt = _scalar_dtype(x1._dtype, x2, name)
         elif isinstance(x2, Tensor):
             if type(x1) not in _SCALARS:
-                raise TypeError(f"{name}: unsupported operand type {type(x1).__name__} with an nr array")
+                x1 = _d.python_scalar(x1)
+                if type(x1) not in _SCALARS:
+                    raise TypeError(f"{name}: unsupported operand type {type(x1).__name__} with an nr array")
             arr = x2
             dt = _scalar_dtype(x2._dtype, x1, name)
         else:
@@ -250,8 +254,9 @@ def clip(x, /, min=None, max=None) -> Tensor:
         if out._dtype is not x._dtype:  # the bounds do not take part in type promotion
             out = astype(out, x._dtype)
         return out  # shaped like x, min and max broadcast together
+    min, max = _d.python_scalar(min), _d.python_scalar(max)
     for b in (min, max):
-        if b is not None and not isinstance(b, (int, float)):
+        if b is not None and (not isinstance(b, (int, float)) or isinstance(b, bool)):
             raise TypeError(f"clip: bounds must be real numbers or nr arrays, got {b!r}")
     if x._dtype.kind in ("int", "uint"):
         # bounds outside the dtype's range do not clip; keep them representable

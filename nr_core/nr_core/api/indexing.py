@@ -1,6 +1,8 @@
 """Indexing: ``x[key]``, ``x[key] = v`` and the standard's ``take``/``take_along_axis``."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .. import dispatch
@@ -126,7 +128,14 @@ def setitem(x: Tensor, key, value) -> None:
         if recording:  # the array now comes out of the write's node, as in PyTorch
             x._grad_fn, x._requires_grad = out._grad_fn, out._requires_grad
     else:
-        x._data = x._backend.kernels["setitem"](x._data, native_value, key=native)
+        try:
+            x._data = x._backend.kernels["setitem"](x._data, native_value, key=native)
+        except ValueError as exc:
+            if "read-only" not in str(exc):
+                raise
+            raise ValueError(f"__setitem__: the array of shape {x.shape} is a read-only view (a broadcast_to or "
+                             "broadcast_arrays result shares one element among many positions); write into a "
+                             "copy, nr.asarray(x, copy=True)") from None
     x._bump_version()
 
 
@@ -137,12 +146,24 @@ def take(x: Tensor, indices: Tensor, /, *, axis: int | None = None) -> Tensor:
         raise device_mismatch("take", x, indices)
     if indices._dtype.kind not in ("int", "uint"):
         raise TypeError(f"take: indices must have an integer dtype, got {indices._dtype.name}")
+    given = axis
     if axis is None:
         if x.ndim != 1:
             raise ValueError(f"take: axis is required for arrays of more than one dimension, got shape {x.shape}")
         axis = 0
     axis = normalize_axis(axis, x.ndim, "take")
-    return apply(_TAKE, (x, indices), {"axis": axis}, x._dtype)
+    with _index_errors("take", given, x.shape, axis):
+        return apply(_TAKE, (x, indices), {"axis": axis}, x._dtype)
+
+
+@contextlib.contextmanager
+def _index_errors(op: str, given, shape, axis: int):
+    """A kernel's out-of-range IndexError, restated with the op, the axis as the caller gave it, and its size."""
+    try:
+        yield
+    except IndexError as exc:
+        raise IndexError(f"{op}: an index is out of range for axis {given} (size {shape[axis]}) of an array of "
+                         f"shape {shape} ({exc})") from None
 
 
 def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
@@ -152,5 +173,6 @@ def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
         raise device_mismatch("take_along_axis", x, indices)
     if indices.ndim != x.ndim:
         raise ValueError(f"take_along_axis: x {x.shape} and indices {indices.shape} must have the same ndim")
-    axis = normalize_axis(axis, x.ndim, "take_along_axis")
-    return apply(_TAKE_ALONG, (x, indices), {"axis": axis}, x._dtype)
+    given, axis = axis, normalize_axis(axis, x.ndim, "take_along_axis")
+    with _index_errors("take_along_axis", given, x.shape, axis):
+        return apply(_TAKE_ALONG, (x, indices), {"axis": axis}, x._dtype)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import contextlib
+
 import numpy as np
 
 from .. import dtypes as _d
 from ..dispatch import apply
-from ..errors import bad_dtype, device_mismatch
+from ..errors import LinAlgError, bad_dtype, device_mismatch
 from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axes
 from ..tensor import Tensor
@@ -23,7 +25,7 @@ from .products import matmul, tensordot, vecdot
 __all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
            "matrix_power", "matrix_rank", "matrix_transpose", "outer", "pinv", "qr", "slogdet", "solve", "svd",
            "svdvals", "tensordot", "trace", "vecdot", "vector_norm",
-           "EighResult", "QRResult", "SlogdetResult", "SVDResult"]
+           "LinAlgError", "EighResult", "QRResult", "SlogdetResult", "SVDResult"]
 
 
 class EighResult(NamedTuple):
@@ -90,77 +92,102 @@ def _rtol(name: str, x: Tensor, rtol):
     return float(rtol), float(rtol)
 
 
+@contextlib.contextmanager
+def _matrix_errors(name: str, *arrays):
+    """A backend's LinAlgError (NumPy's, CuPy's) as ``nr.linalg.LinAlgError`` naming the op and the shapes."""
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__name__ != "LinAlgError" or isinstance(exc, LinAlgError):
+            raise
+        shapes = " and ".join(str(a.shape) for a in arrays)
+        raise LinAlgError(f"linalg.{name}: {str(exc).rstrip('.').lower() or 'failed'} (input of shape {shapes})") \
+            from None
+
+
 # ---- factorisations ----------------------------------------------------------------------------
 def cholesky(x, /, *, upper: bool = False) -> Tensor:
     """The Cholesky factor of Hermitian positive-definite matrices (lower, or upper with ``upper=True``)."""
     op = _one("cholesky", x, square=True)
-    return apply(op, (x,), {"upper": bool(upper)}, x._dtype)
+    with _matrix_errors("cholesky", x):
+        return apply(op, (x,), {"upper": bool(upper)}, x._dtype)
 
 
 def eigh(x, /) -> EighResult:
     """Eigenvalues (ascending, real) and eigenvectors of Hermitian matrices."""
     op = _one("eigh", x, square=True)
-    return EighResult(*apply(op, (x,), {}, (_d.real_dtype(x._dtype), x._dtype)))
+    with _matrix_errors("eigh", x):
+        return EighResult(*apply(op, (x,), {}, (_d.real_dtype(x._dtype), x._dtype)))
 
 
 def eigvalsh(x, /) -> Tensor:
     op = _one("eigvalsh", x, square=True)
-    return apply(op, (x,), {}, _d.real_dtype(x._dtype))
+    with _matrix_errors("eigvalsh", x):
+        return apply(op, (x,), {}, _d.real_dtype(x._dtype))
 
 
 def qr(x, /, *, mode: str = "reduced") -> QRResult:
     if mode not in ("reduced", "complete"):
         raise ValueError(f"linalg.qr: mode must be 'reduced' or 'complete', got {mode!r}")
     op = _one("qr", x)
-    return QRResult(*apply(op, (x,), {"mode": mode}, (x._dtype, x._dtype)))
+    with _matrix_errors("qr", x):
+        return QRResult(*apply(op, (x,), {"mode": mode}, (x._dtype, x._dtype)))
 
 
 def svd(x, /, *, full_matrices: bool = True) -> SVDResult:
     op = _one("svd", x)
-    return SVDResult(*apply(op, (x,), {"full_matrices": bool(full_matrices)},
-                            (x._dtype, _d.real_dtype(x._dtype), x._dtype)))
+    with _matrix_errors("svd", x):
+        return SVDResult(*apply(op, (x,), {"full_matrices": bool(full_matrices)},
+                                (x._dtype, _d.real_dtype(x._dtype), x._dtype)))
 
 
 def svdvals(x, /) -> Tensor:
     op = _one("svdvals", x)
-    return apply(op, (x,), {}, _d.real_dtype(x._dtype))
+    with _matrix_errors("svdvals", x):
+        return apply(op, (x,), {}, _d.real_dtype(x._dtype))
 
 
 # ---- inverses, determinants, solves ------------------------------------------------------------
 def det(x, /) -> Tensor:
     op = _one("det", x, square=True)
-    return apply(op, (x,), {}, x._dtype)
+    with _matrix_errors("det", x):
+        return apply(op, (x,), {}, x._dtype)
 
 
 def slogdet(x, /) -> SlogdetResult:
     """Sign (or phase, for complex input) and natural log of the absolute value of the determinant."""
     op = _one("slogdet", x, square=True)
-    return SlogdetResult(*apply(op, (x,), {}, (x._dtype, _d.real_dtype(x._dtype))))
+    with _matrix_errors("slogdet", x):
+        return SlogdetResult(*apply(op, (x,), {}, (x._dtype, _d.real_dtype(x._dtype))))
 
 
 def inv(x, /) -> Tensor:
     op = _one("inv", x, square=True)
-    return apply(op, (x,), {}, x._dtype)
+    with _matrix_errors("inv", x):
+        return apply(op, (x,), {}, x._dtype)
 
 
 def pinv(x, /, *, rtol=None) -> Tensor:
     """Moore-Penrose pseudo-inverse; singular values at most ``rtol`` times the largest are dropped."""
     op = _one("pinv", x)
     rtol, krtol = _rtol("pinv", x, rtol)
-    return apply(op, (x,), {"rtol": rtol}, x._dtype, {"rtol": krtol})
+    with _matrix_errors("pinv", x):
+        return apply(op, (x,), {"rtol": rtol}, x._dtype, {"rtol": krtol})
 
 
 def matrix_rank(x, /, *, rtol=None) -> Tensor:
     op = _one("matrix_rank", x)
     rtol, krtol = _rtol("matrix_rank", x, rtol)
-    return apply(op, (x,), {"rtol": rtol}, _d.int64, {"rtol": krtol})
+    with _matrix_errors("matrix_rank", x):
+        return apply(op, (x,), {"rtol": rtol}, _d.int64, {"rtol": krtol})
 
 
 def matrix_power(x, n, /) -> Tensor:
     op = _one("matrix_power", x, square=True)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"linalg.matrix_power: n must be an int, got {n!r}")
-    return apply(op, (x,), {"n": int(n)}, x._dtype)
+    with _matrix_errors("matrix_power", x):
+        return apply(op, (x,), {"n": int(n)}, x._dtype)
 
 
 def solve(x1, x2, /) -> Tensor:
@@ -176,7 +203,8 @@ def solve(x1, x2, /) -> Tensor:
         raise ValueError(f"linalg.solve: x1 {x1.shape} and x2 {x2.shape} are not aligned (x2 must be (..., {m}, K))")
     else:
         broadcast_shapes(x1.shape[:-2], x2.shape[:-2], op="linalg.solve")
-    return apply(op, (x1, x2), {}, dt)
+    with _matrix_errors("solve", x1, x2):
+        return apply(op, (x1, x2), {}, dt)
 
 
 # ---- products, norms, diagonals ----------------------------------------------------------------

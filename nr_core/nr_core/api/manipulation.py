@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import dtypes as _d
 from ..dispatch import apply
 from ..ops.manipulation import (
@@ -20,7 +22,7 @@ from ..ops.manipulation import (
     STACK,
     TILE,
 )
-from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
+from ..shapes import as_index, broadcast_shapes, normalize_axes, normalize_axis, normalize_shape
 from ..tensor import Tensor
 from ._checks import array, same_device
 from .data_types import astype
@@ -31,7 +33,8 @@ __all__ = ["broadcast_arrays", "broadcast_to", "concat", "expand_dims", "flip", 
 
 def reshape(x, /, shape, *, copy: bool | None = None) -> Tensor:
     array(x, "reshape")
-    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    shape = tuple(as_index(s, "shape", "reshape") for s in shape) if isinstance(shape, (list, tuple)) else \
+        (as_index(shape, "shape", "reshape"),)
     n_unknown = sum(1 for s in shape if s == -1)
     known = math.prod(s for s in shape if s != -1)
     size = x.size
@@ -65,7 +68,7 @@ def matrix_transpose(x, /) -> Tensor:
 
 def broadcast_to(x, /, shape) -> Tensor:
     array(x, "broadcast_to")
-    shape = tuple(shape)
+    shape = normalize_shape(shape, "broadcast_to")
     if broadcast_shapes(x.shape, shape, op="broadcast_to") != shape:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
     return apply(BROADCAST_TO, (x,), {"shape": shape}, x._dtype)
@@ -83,7 +86,7 @@ def broadcast_arrays(*arrays) -> list[Tensor]:
 
 def expand_dims(x, /, axis: int = 0) -> Tensor:
     array(x, "expand_dims")
-    axes = normalize_axes(axis, x.ndim + (1 if isinstance(axis, int) else len(axis)), "expand_dims")
+    axes = normalize_axes(axis, x.ndim + (len(axis) if isinstance(axis, (list, tuple)) else 1), "expand_dims")
     return apply(EXPAND_DIMS, (x,), {"axis": axes if len(axes) > 1 else axes[0]}, x._dtype)
 
 
@@ -114,6 +117,8 @@ def roll(x, /, shift, *, axis=None) -> Tensor:
     array(x, "roll")
     if axis is not None:
         axis = normalize_axes(axis, x.ndim, "roll")
+        shift = tuple(as_index(s, "shift", "roll") for s in shift) if isinstance(shift, (list, tuple)) else \
+            as_index(shift, "shift", "roll")
         if isinstance(shift, int):
             shift = (shift,) * len(axis) if len(axis) > 1 else shift
         if isinstance(shift, tuple) and len(shift) != len(axis):
@@ -173,9 +178,7 @@ def unstack(x, /, *, axis: int = 0) -> tuple[Tensor, ...]:
 
 def tile(x, /, repetitions) -> Tensor:
     array(x, "tile")
-    reps = tuple(repetitions)
-    if any(not isinstance(r, int) or r < 0 for r in reps):
-        raise ValueError(f"tile: repetitions must be non-negative ints, got {reps}")
+    reps = normalize_shape(repetitions, "tile", "repetitions")
     return apply(TILE, (x,), {"repetitions": reps}, x._dtype)
 
 
@@ -187,4 +190,15 @@ def repeat(x, repeats, /, *, axis: int | None = None) -> Tensor:
         if repeats._dtype.kind not in ("int", "uint"):
             raise TypeError(f"repeat: repeats must be integers, got dtype {repeats._dtype.name}")
         repeats = repeats._backend.to_host(repeats._data)
+    elif isinstance(repeats, (list, tuple)):
+        repeats = normalize_shape(repeats, "repeat", "repeats")
+    else:
+        repeats = as_index(repeats, "repeats", "repeat")
+    counts = np.asarray(repeats)
+    if (counts < 0).any():
+        raise ValueError(f"repeat: repeats must be non-negative, got {repeats}")
+    n = x.size if axis is None else x.shape[axis]
+    if counts.ndim > 1 or counts.ndim == 1 and counts.size not in (1, n):
+        raise ValueError(f"repeat: repeats of shape {counts.shape} do not match the {n} elements along "
+                         f"{'the flattened array' if axis is None else f'axis {axis}'}")
     return apply(REPEAT, (x,), {"repeats": repeats, "axis": axis}, x._dtype)

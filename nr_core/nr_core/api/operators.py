@@ -22,7 +22,7 @@ def _reflected(fn):
 
 def _comparison(fn):
     def method(self, other, /):
-        if not isinstance(other, Tensor) and type(other) not in _SCALARS:
+        if not isinstance(other, Tensor) and type(_d.python_scalar(other)) not in _SCALARS:
             return NotImplemented
         return fn(self, other)
     return method

@@ -8,7 +8,7 @@ from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
 from ..tensor import Tensor
 from ._checks import array
-from .creation import asarray
+from .creation import asarray, zeros
 from .data_types import astype, result_type
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
@@ -19,10 +19,15 @@ def _arg(name, x, axis, keepdims):
     array(x, name)
     if x._dtype not in op.accepts:
         raise bad_dtype(op, x._dtype)
-    if x.size == 0:
-        raise ValueError(f"{name}: attempt to get {name} of an empty array of shape {x.shape}")
     if axis is not None:
         axis = normalize_axis(axis, x.ndim, name)
+    if x.size == 0:
+        if axis is None or x.shape[axis] == 0:
+            where = "the whole array" if axis is None else f"axis {axis}, which has size 0,"
+            raise ValueError(f"{name}: {where} of shape {x.shape} is empty, so it has no {name}")
+        # the reduced axis is not empty, the others are: an empty result, as NumPy gives
+        shape = tuple(1 if i == axis else s for i, s in enumerate(x.shape) if keepdims or i != axis)
+        return zeros(shape, dtype=_d.int64, device=x._device)
     return apply(op, (x,), {"axis": axis, "keepdims": bool(keepdims)}, _d.int64)
 
 

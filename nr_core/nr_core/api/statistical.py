@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import builtins
+import math
 
 from .. import dtypes as _d
 from ..dispatch import apply
 from ..errors import bad_dtype
 from ..optable import OPS
-from ..shapes import normalize_axes, normalize_axis
+from ..shapes import as_index, normalize_axes, normalize_axis
 from ..tensor import Tensor
 from ._checks import array
+from .creation import full
 from .manipulation import concat
 
 __all__ = ["all", "any", "cumulative_prod", "cumulative_sum", "diff", "logsumexp", "max", "mean", "min", "prod",
@@ -75,7 +77,12 @@ def std(x, /, *, axis=None, correction=0.0, keepdims: bool = False) -> Tensor:
 
 
 def logsumexp(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(x))) computed without overflow (an extension, used by losses)."""
+    """log(sum(exp(x))) computed without overflow (an extension, used by losses); -inf over an empty axis."""
+    array(x, "logsumexp")
+    axes = range(x.ndim) if axis is None else normalize_axes(axis, x.ndim, "logsumexp")
+    if builtins.any(x.shape[a] == 0 for a in axes):  # log of an empty sum, as NumPy and PyTorch give
+        shape = tuple(1 if i in axes else s for i, s in enumerate(x.shape) if keepdims or i not in axes)
+        return full(shape, -math.inf, dtype=x._dtype, device=x._device)
     return _reduce("logsumexp", x, axis, keepdims)
 
 
@@ -114,8 +121,9 @@ def diff(x, /, *, axis: int = -1, n: int = 1, prepend=None, append=None) -> Tens
     array(x, "diff")
     if x.ndim == 0:
         raise ValueError("diff: needs an array of at least one dimension")
-    if not isinstance(n, int) or n < 0:
-        raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
+    n = as_index(n, "n", "diff")
+    if n < 0:
+        raise ValueError(f"diff: n must be non-negative, got {n}")
     if x._dtype not in op.accepts and x._dtype is not _d.bool:
         raise bad_dtype(op, x._dtype)
     axis = normalize_axis(axis, x.ndim, "diff")

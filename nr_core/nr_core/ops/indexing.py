@@ -23,7 +23,11 @@ NONZERO = FAMILY.add(OpDef("nonzero", "search", 1, "any", "index", differentiabl
 
 @FAMILY.decomposition("take_along_axis")
 def _take_along_axis(x, indices, axis=-1):
-    # one flat take: each index plus the linear offset of its other coordinates
+    # one flat take: each index plus the linear offset of its other coordinates (so range-check first: an index
+    # past its axis would land on a neighbour's element, not fail)
+    n = x.shape[axis]
+    if indices.size and bool(nr.any((indices >= n) | (indices < -n))):
+        raise IndexError(f"take_along_axis: an index is out of bounds for axis {axis} with size {n}")
     strides = np.cumprod((1,) + x.shape[::-1])[::-1][1:]
     linear = nr.where(indices < 0, indices + x.shape[axis], indices) * int(strides[axis])
     for d, g in enumerate(np.indices(indices.shape, sparse=True)):
