@@ -135,7 +135,7 @@ def test_different_models_are_refused_at_wrap_time(tmp_path):
     assert rc != 0
     assert ("the model differs between ranks, but DDP expects the same model on every rank: parameter '2.weight' "
             "has shape (2, 8)") in output, output[-3000:]
-    assert seconds < 30
+    assert seconds < 60  # bounded: no rank waits for the others (generous: shared 2-core machines)
 
 
 def test_nr_run_sets_the_environment(tmp_path):
