@@ -7,6 +7,7 @@ already valid), so a backward pass costs a small, constant number of Python fram
 """
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from typing import Callable, Sequence
@@ -17,12 +18,15 @@ from nr_core.grad_mode import state as _grad_state
 from nr_core.ops.conversion import ASTYPE
 from nr_core.ops.creation import FULL
 from nr_core.optable import OPS
+from nr_core.profiler import _ACTIVE as _PROFILES
+from nr_core.profiler import region as _profiled
 from nr_core.tensor import Tensor
 
 from .recorder import record, record_computed
 
 # hooks of non-leaf arrays live with their node (weakly keyed, so a dropped graph takes its hooks along)
 _NODE_HOOKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_NODE_HOOKS_USED = [False]  # until a non-leaf hook exists, the walk skips the (Python-level) weak lookup
 
 
 class RemovableHandle:
@@ -49,6 +53,7 @@ def register_hook(tensor: Tensor, fn: Callable) -> RemovableHandle:
         hooks = _NODE_HOOKS.get(node)
         if hooks is None:
             hooks = _NODE_HOOKS[node] = []
+        _NODE_HOOKS_USED[0] = True
     hooks.append(fn)
     return RemovableHandle(hooks, fn)
 
@@ -119,18 +124,19 @@ def _as_seq(x, what: str) -> tuple:
 
 
 # ---- gradient fitting (unbroadcast, dtype) -------------------------------------------------
-def _sum_to(g: Tensor, shape: tuple, op: str) -> Tensor:
+def _sum_to(g: Tensor, shape: tuple, op) -> Tensor:
     gs = g._data.shape
     lead = len(gs) - len(shape)
     if lead < 0:
-        raise RuntimeError(f"{op}: the gradient rule returned shape {gs} for an input of shape {shape}")
+        name = op if isinstance(op, str) else op.name()  # a node: named only when something is wrong
+        raise RuntimeError(f"{name}: the gradient rule returned shape {gs} for an input of shape {shape}")
     axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and gs[lead + i] != 1)
     if axes:
         g = nr.sum(g, axis=axes, keepdims=True)
     return nr.reshape(g, shape)
 
 
-def _fit(g: Tensor, shape, dtype, op: str) -> Tensor:
+def _fit(g: Tensor, shape, dtype, op) -> Tensor:
     if shape is not None and g._data.shape != shape:
         g = _sum_to(g, shape, op)
     if dtype is not None and g._dtype is not dtype:
@@ -141,16 +147,48 @@ def _fit(g: Tensor, shape, dtype, op: str) -> Tensor:
     return g
 
 
-def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool) -> None:
+def _sole_count() -> int:
+    """What ``sys.getrefcount`` reports for an object that one local variable holds (interpreter-dependent:
+    3.14 borrows argument references), so "nobody else holds it" can be asked portably."""
+    probe = object()
+    return sys.getrefcount(probe)
+
+
+class _Slot:
+    __slots__ = ("value",)
+
+
+def _sole_attribute_count() -> int:
+    holder = _Slot()
+    holder.value = object()
+    return sys.getrefcount(holder.value)
+
+
+_SOLE = _sole_count()
+_SOLE_BUFFER = _sole_attribute_count()
+
+
+def _accumulate_leaf(t: Tensor, g: Tensor, create_graph: bool, sole: bool = False) -> None:
+    """Add ``g`` into ``t.grad``. The first gradient is taken over when nothing else can see it (``sole``: the
+    pass held the only reference, and its buffer is its own), else copied, as PyTorch's AccumulateGrad steals;
+    later ones are added in place where the backend can, into the buffer ``.grad`` already holds."""
     if create_graph:
         t._grad = g if t._grad is None else t._grad + g
-    elif t._grad is None:
-        # a fresh buffer: the rule's result may be a read-only broadcast view or the caller's own array
-        t._grad = run(ASTYPE, (g,), _COPY[g._dtype], g._dtype)
-    elif t._grad._dtype is g._dtype and t._grad._device is g._device:
-        t._grad = run(_ADD, (t._grad, g), EMPTY, g._dtype)
-    else:  # a .grad the user assigned: the frontend promotes and checks
-        t._grad = t._grad + g
+        return
+    old = t._grad
+    be = g._backend
+    if old is None:
+        if sole and g._version is None and sys.getrefcount(g._data) == _SOLE_BUFFER and be.owns(g._data):
+            t._grad = g
+        else:  # a read-only broadcast view, the caller's own array, or one shared with another leaf
+            t._grad = run(ASTYPE, (g,), _COPY[g._dtype], g._dtype)
+    elif old._dtype is not g._dtype or old._device is not g._device:
+        t._grad = old + g  # a .grad the user assigned: the frontend promotes and checks
+    elif be.capabilities.inplace_out and be.owns(old._data) and old._data.shape == g._data.shape:
+        be.kernels["add"](old._data, g._data, out=old._data)
+        old._bump_version()
+    else:
+        t._grad = run(_ADD, (old, g), EMPTY, g._dtype)
 
 
 _ADD = OPS["add"]
@@ -247,7 +285,7 @@ class _Pass:
                 o = ready.pop()
                 g = self.buffers.pop(id(o), None)
                 if isinstance(o, Tensor):
-                    self._leaf(o, g)
+                    self._leaf(o, g, sys.getrefcount(g) == _SOLE)
                 else:
                     ready.extend(self._node(o, g))
             _grad_state.enabled = prev_mode
@@ -258,22 +296,22 @@ class _Pass:
             _grad_state.enabled = prev_mode
         return self.captured
 
-    def _leaf(self, t: Tensor, g) -> None:
+    def _leaf(self, t: Tensor, g, sole: bool) -> None:
         if g is None:
             return
         hooks = getattr(t, "_hooks", None)
         if hooks:
-            g = _run_hooks(hooks, g)
+            g, sole = _run_hooks(hooks, g), False  # a hook may have kept it
         if self.capture is not None:
             self.captured[id(t)] = g
         else:
-            _accumulate_leaf(t, g, self.create_graph)
+            _accumulate_leaf(t, g, self.create_graph, sole)
 
     def _node(self, o, g) -> list:
         """Run node ``o`` on its gathered gradient ``g``; the next nodes that became ready."""
         edges, needed = o.edges, self.needed
         if g is not None:
-            hooks = _NODE_HOOKS.get(o)
+            hooks = _NODE_HOOKS.get(o) if _NODE_HOOKS_USED[0] else None
             if hooks:
                 if o.nout != 1:
                     raise RuntimeError(f"{o.name()}: hooks on multi-output nodes are not supported")
@@ -283,7 +321,8 @@ class _Pass:
         if g is None or not any(e is not None and id(e) in needed for e in edges):
             grads_in = (None,) * len(edges)
         else:
-            grads_in = o.apply(g, self.create_graph)
+            grads_in = o.apply(g, self.create_graph) if not _PROFILES else \
+                _profiled(o.name(), "backward", lambda: o.apply(g, self.create_graph))
             if len(grads_in) != len(edges):
                 raise RuntimeError(f"{o.name()}: the gradient rule returned {len(grads_in)} gradients for "
                                    f"{len(edges)} inputs")
@@ -298,7 +337,8 @@ class _Pass:
                 continue
             gi = grads_in[i]
             if gi is not None:
-                gi = _fit(gi, shapes[i] if shapes else None, dtypes[i] if dtypes else None, o.name())
+                if shapes or dtypes:
+                    gi = _fit(gi, shapes[i] if shapes else None, dtypes[i] if dtypes else None, o)
                 _add_to(self.buffers, e, gi, slot)
             self.deps[id(e)] -= 1
             if self.deps[id(e)] == 0:

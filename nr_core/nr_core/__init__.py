@@ -35,7 +35,7 @@ from .api.searching import *  # noqa: E402,F401,F403
 from .api.sets import *  # noqa: E402,F401,F403
 from .api.sorting import *  # noqa: E402,F401,F403
 from .api.statistical import *  # noqa: E402,F401,F403
-from . import api, random  # noqa: E402
+from . import api, profiler, random  # noqa: E402
 from .api import fft, linalg, operators as _operators, transfer as _transfer  # noqa: E402,F401
 from .shapes import broadcast_shapes  # noqa: E402
 
@@ -67,5 +67,5 @@ _sys.modules[__name__ + ".fft"] = fft
 
 # every public name: the table's namespace functions, the frontends, dtypes, constants, extension modules
 __all__ = sorted(n for n, v in globals().items() if not n.startswith("_") and n != "annotations"
-                 and (not isinstance(v, _ModuleType) or n in ("fft", "linalg", "random")))
+                 and (not isinstance(v, _ModuleType) or n in ("fft", "linalg", "profiler", "random")))
 del _tensor_module, annotations

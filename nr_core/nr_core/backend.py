@@ -63,6 +63,11 @@ class Backend:
     def supports_dtype(self, dtype: _d.DType, device: Device | None = None) -> bool:
         return dtype in self.capabilities.dtypes
 
+    def owns(self, buf: Any) -> bool:
+        """Whether ``buf`` holds its own writable, contiguous memory (not a view), so that whoever holds the only
+        reference may keep it (the grad engine takes over such gradients instead of copying them)."""
+        return False
+
     def adapt_kernel(self, name: str, kernel: Callable) -> Callable:
         """Wrap a kernel that a plugin registered for this backend (``register(..., kernels=)``), e.g. to run it
         in the inputs' device context; the default keeps it as is."""

@@ -299,6 +299,10 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
     def k_triu(self, x, k=0):
         return self.xp.triu(x, k=k)
 
+    def owns(self, buf) -> bool:
+        flags = getattr(buf, "flags", None)  # 0-d ufunc results are immutable scalars: no flags
+        return flags is not None and flags.owndata and flags.writeable and flags.c_contiguous
+
     # -- transfer -------------------------------------------------------------------------------
     def from_host(self, array: np.ndarray, device) -> Any:
         return self.xp.asarray(array)
