@@ -12,3 +12,4 @@ from .bert import BertForSequenceClassification, BertModel, bert
 from .from_config import from_hf_config
 from .generation import generate
 from .gpt2 import GPT2LMHeadModel, gpt2
+from .tokenization import encode_batch, load_tokenizer, train_bpe, train_wordpiece
