@@ -49,13 +49,12 @@ def test_resnet18_parameter_count_is_the_published_figure():
 def test_torchvision_named_state_dict_loads_strictly(name):
     model = built(name)
     dtypes = {"float32": np.float32, "int64": np.int64}
-    state = {k: np.full(s, i % 97, dtype=dtypes[dt]) for i, (k, s, dt) in enumerate(MODELS[name]["keys"])}
-    result = model.load_state_dict(state, strict=True)
-    assert result.missing_keys == [] and result.unexpected_keys == []
-    state = {k: v + 1 for k, v in state.items()}
-    assert nr_models.load_pretrained(model, state, source="torchvision") == ([], [], [])
+    state = {k: np.full(s, i % 97 + 1, dtype=dtypes[dt]) for i, (k, s, dt) in enumerate(MODELS[name]["keys"])}
+    assert nr_models.load_pretrained(model, state, source="torchvision") == ([], [], [])  # strict by default
     for key, value in model.state_dict().items():  # every entry landed where torchvision's name says
         assert value.shape == state[key].shape and value.numpy().flat[0] == state[key].flat[0], key
+    result = model.load_state_dict(state, strict=True)  # and nr_nn's own strict load agrees
+    assert result.missing_keys == [] and result.unexpected_keys == []
 
 
 def _check_logits(model, entry, with_grad: bool = False):
