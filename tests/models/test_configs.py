@@ -82,3 +82,18 @@ def test_config_type_and_input_checks():
         nr_models.ResNet(nr_models.BasicBlock, [1, 1, 1])
     with pytest.raises(ValueError, match="make_layers"):
         nr_models.make_layers([8, "X"])
+
+
+def test_the_names_fixed_by_the_api_contract_exist():
+    for name in ("resnet18", "resnet34", "resnet50", "vgg11", "vgg16", "vgg16_bn", "mobilenet_v2", "vit_b_16",
+                 "gpt2", "bert", "load_pretrained"):
+        assert callable(getattr(nr_models, name)), name
+    assert all(hasattr(nr_models, n) for n in nr_models.__all__)
+    assert nr_models.resnet50(num_classes=7).fc.out_features == 7
+
+
+def test_tokenizers_is_optional_and_its_absence_says_what_to_install(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "tokenizers", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"pip install 'nr-models\[text\]'"):
+        nr_models.train_bpe(["some text"], 300)
