@@ -12,8 +12,6 @@ import statistics
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchmarks.bench_models import BERT, GPT, image, make_gpt_step, make_infer, tokens  # noqa: E402
 

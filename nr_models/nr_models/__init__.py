@@ -14,7 +14,7 @@ from .tokenization import encode_batch, load_tokenizer, train_bpe, train_wordpie
 from .vgg import VGG, make_layers, vgg11, vgg11_bn, vgg16, vgg16_bn
 from .vit import VisionTransformer, vit_b_16
 
-__all__ = ["IMAGENET", "BasicBlock", "BertForSequenceClassification", "BertModel", "Bottleneck", "Fuse",
+__all__ = ["__version__", "IMAGENET", "BasicBlock", "BertForSequenceClassification", "BertModel", "Bottleneck", "Fuse",
            "GPT2LMHeadModel", "ImagePreset", "KeyMap", "LoadResult", "MobileNetV2", "PretrainedMismatchError",
            "ResNet", "VGG", "VisionTransformer", "bert", "encode_batch", "from_hf_config", "generate", "gpt2",
            "load_pretrained", "load_tokenizer", "make_layers", "mobilenet_v2", "read_safetensors", "resnet18",

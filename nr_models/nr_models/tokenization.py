@@ -66,7 +66,8 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int, *, lowercase: bool = 
 
 
 def load_tokenizer(path: str | os.PathLike):
-    """A ``tokenizer.json`` (or a directory holding one, as ``save_pretrained`` writes) as a ``tokenizers.Tokenizer``."""
+    """A ``tokenizer.json`` (or a directory holding one, as ``save_pretrained`` writes) as a
+    ``tokenizers.Tokenizer``."""
     tk = _lib()
     path = os.fspath(path)
     if os.path.isdir(path):
