@@ -70,6 +70,28 @@ def test_ddp_digits_on_two_mpi_ranks(tmp_path):
     assert (tmp_path / "ddp_digits.safetensors").stat().st_size > 10_000
 
 
+def test_finetune_resnet_digits(tmp_path):
+    pytest.importorskip("sklearn")
+    out = run("finetune_resnet_digits.py", "--device", "cpu", "--quick", "--out", str(tmp_path))
+    acc = {m.group(1): float(m.group(2)) for m in re.finditer(r"^(.*): (?:held-out )?accuracy (\d\.\d+)", out, re.M)}
+    assert acc["pretrained on digits 0-4"] > 0.85
+    assert acc["new head, before training"] < 0.5  # the new head starts from chance
+    assert acc["head only, backbone frozen"] > 0.6  # the pretrained features transfer
+    assert acc["fine-tuned, backbone unfrozen"] > 0.85
+    assert (tmp_path / "resnet_digits04.safetensors").stat().st_size > 100_000
+
+
+def test_tiny_gpt():
+    pytest.importorskip("sklearn")
+    pytest.importorskip("tokenizers")
+    out = run("tiny_gpt.py", "--device", "cpu", "--quick", "--steps", "60")
+    m = re.search(r"first (\d+\.\d+), last (\d+\.\d+); held-out loss (\d+\.\d+) \(uniform guess (\d+\.\d+)\)", out)
+    first, last, held_out, uniform = map(float, m.groups())
+    assert last < first - 0.7 and held_out < uniform - 0.7
+    sample = re.search(r"^sample: (.*)$", out, re.M).group(1)
+    assert sample.startswith("The dataset") and len(sample) > len("The dataset") + 10
+
+
 def test_every_example_has_a_test():
     tested = {name for name in re.findall(r'run\("(\w+\.py)"', Path(__file__).read_text())}
     scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
