@@ -1,0 +1,42 @@
+"""TensorBoard event files through tensorboardX (no TensorFlow): every logged value as a scalar at the global
+step. A resumed run purges the events its predecessor wrote after the checkpoint (``purge_step``)."""
+from __future__ import annotations
+
+import os
+
+from .logger import Logger
+
+
+class TensorBoardLogger(Logger):
+    def __init__(self, log_dir: str | os.PathLike, log_every_n_steps: int | None = None) -> None:
+        try:
+            import tensorboardX  # noqa: F401  (checked here, so a missing extra fails before training)
+        except ImportError as exc:
+            raise ImportError("TensorBoardLogger needs tensorboardX: pip install 'nr-train[tensorboard]'") from exc
+        super().__init__(log_every_n_steps)
+        self.log_dir = os.fspath(log_dir)
+        self.writer = None
+
+    def on_fit_start(self, trainer, model) -> None:
+        from tensorboardX import SummaryWriter
+        purge = trainer.global_step + 1 if trainer.global_step else None  # a resumed run rewrites what followed
+        self.writer = SummaryWriter(self.log_dir, purge_step=purge)
+
+    def log_metrics(self, metrics: dict[str, float], step: int) -> None:
+        if self.writer is None:  # outside fit (validate/test called on their own)
+            from tensorboardX import SummaryWriter
+            self.writer = SummaryWriter(self.log_dir)
+        for name, value in metrics.items():
+            self.writer.add_scalar(name, float(value), step)
+
+    def on_epoch_end(self, trainer, model) -> None:
+        super().on_epoch_end(trainer, model)
+        self.writer.flush()
+
+    def on_fit_end(self, trainer, model) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
