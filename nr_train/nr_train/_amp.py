@@ -35,7 +35,10 @@ class Precision:
 
 
 def _dtype_name(amp) -> str:
-    name = _NAMES.get(str(amp).removeprefix("nr.").lower())
+    for name in ("bfloat16", "float16"):  # nr's dtype objects themselves
+        if getattr(nr, name, None) is amp:
+            return name
+    name = _NAMES.get(str(amp).lower()) if isinstance(amp, str) else None
     if name is None:
         raise ValueError(f"Trainer: amp must be None, 'bf16' or 'fp16' (or nr.bfloat16 / nr.float16), got {amp!r}")
     return name

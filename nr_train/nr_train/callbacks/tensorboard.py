@@ -3,6 +3,7 @@ step. A resumed run purges the events its predecessor wrote after the checkpoint
 from __future__ import annotations
 
 import os
+import time
 
 from .logger import Logger
 
@@ -18,14 +19,12 @@ class TensorBoardLogger(Logger):
         self.writer = None
 
     def on_fit_start(self, trainer, model) -> None:
-        from tensorboardX import SummaryWriter
         purge = trainer.global_step + 1 if trainer.global_step else None  # a resumed run rewrites what followed
-        self.writer = SummaryWriter(self.log_dir, purge_step=purge)
+        self.writer = _writer(self.log_dir, purge)
 
     def log_metrics(self, metrics: dict[str, float], step: int) -> None:
         if self.writer is None:  # outside fit (validate/test called on their own)
-            from tensorboardX import SummaryWriter
-            self.writer = SummaryWriter(self.log_dir)
+            self.writer = _writer(self.log_dir, None)
         for name, value in metrics.items():
             self.writer.add_scalar(name, float(value), step)
 
@@ -40,3 +39,10 @@ class TensorBoardLogger(Logger):
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+
+def _writer(log_dir: str, purge_step: int | None):
+    from tensorboardX import SummaryWriter
+    # event files are named by the second they were opened in; the suffix keeps a run restarted within the same
+    # second from overwriting its predecessor's file, and sorts after it (readers replay files in name order)
+    return SummaryWriter(log_dir, purge_step=purge_step, filename_suffix=f".{time.time_ns()}")

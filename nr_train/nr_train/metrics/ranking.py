@@ -125,7 +125,8 @@ class _Ranking(Metric):
             return values
         if self.average == "macro":
             return nr.mean(values)
-        return safe_divide(nr.sum(values * pos), nr.sum(pos))
+        weighted = nr.where(pos > 0, values * pos, nr.zeros_like(values))
+        return safe_divide(nr.sum(weighted), nr.sum(pos))
 
     @staticmethod
     def _ranks(scores, hits):
@@ -136,8 +137,8 @@ class _Ranking(Metric):
 
 
 class AUROC(_Ranking):
-    """Area under the ROC curve. A class without positives or without negatives has none: an error, as in
-    scikit-learn."""
+    """Area under the ROC curve. A class without positives or without negatives has none: nan with a warning, as
+    in scikit-learn (the "weighted" average leaves out classes without samples)."""
 
     def _exact(self, scores, hits, pos, n):
         # Mann-Whitney: each positive counts the negatives below it, and half of those tied with it
@@ -145,7 +146,7 @@ class AUROC(_Ranking):
         negatives = nr.cumulative_sum(1 - hits, include_initial=True)
         below = nr.take(negatives, left)
         tied = nr.take(negatives, right) - below
-        return nr.sum(hits * (below + tied / 2)) / (pos * (n - pos))
+        return safe_divide(nr.sum(hits * (below + tied / 2)), pos * (n - pos))
 
     def _binned(self, tp, fp, pos, n):
         # the ROC points of the thresholds, closed by (1, 1) below the first and (0, 0) above the last
@@ -156,10 +157,13 @@ class AUROC(_Ranking):
         return nr.sum((fpr[:, :-1] - fpr[:, 1:]) * (tpr[:, :-1] + tpr[:, 1:]) / 2, axis=1)
 
     def _undefined(self, values, pos, n):
-        if bool(nr.any((pos == 0) | (pos == n))):
+        undefined = (pos == 0) | (pos == n)
+        if bool(nr.any(undefined)):
             bad = [k for k, p in enumerate(pos.tolist()) if p in (0.0, float(n))]
-            raise ValueError(f"AUROC.compute: class {bad if self.num_classes else 1} has only positive or only "
-                             "negative samples, so ROC AUC is not defined (scikit-learn raises too)")
+            warnings.warn(f"AUROC.compute: class {bad if self.num_classes else 1} has only positive or only "
+                          "negative samples; its ROC AUC is not defined: nan (as in scikit-learn)", UserWarning,
+                          stacklevel=3)
+            values = nr.where(undefined, nr.full_like(values, float("nan")), values)
         return values
 
 
