@@ -104,7 +104,8 @@ class Trainer:
         return self.history
 
     def _run_epoch(self) -> None:
-        self.metrics = {}
+        if self.batch_idx == 0:  # a run resumed inside the epoch keeps the values it had logged
+            self.metrics = {}
         self._call("on_epoch_start")
         self._train_batches()
         self.metrics.update(self._running.values("train"))
@@ -144,6 +145,9 @@ class Trainer:
     def _training_step(self, batch, index: int):
         with self._autocast():
             loss, extra, preds, target = self._step(self.model, "training_step", batch, index)
+        if not isinstance(loss, nr.Tensor):
+            raise TypeError(f"Trainer: training_step must return the loss array or a dict with 'loss', got "
+                            f"{type(loss).__name__}")
         scaled = loss / self.accumulate if self.accumulate > 1 else loss
         scaler = self._scaler
         (scaler.scale(scaled) if scaler is not None else scaled).backward()
@@ -235,6 +239,8 @@ class Trainer:
                 return out, {}, None, None
             extra = {k: v for k, v in out.items() if k not in ("loss", "preds", "target")}
             return out.get("loss"), extra, out.get("preds"), out.get("target")
+        if self.loss_fn is None:
+            raise ValueError(f"Trainer: pass loss_fn=, or define {step_name}(batch, batch_idx) on the model")
         inputs, target = _batches.split(batch, f"Trainer ({step_name})")
         if target is None:
             raise ValueError(f"Trainer: batches of one array have no target for loss_fn; yield (inputs, target) "
@@ -255,6 +261,7 @@ class Trainer:
             "should_stop": self.should_stop,
             "history": self.history,
             "running": None if done or self._running is None else self._running.state_dict(),
+            "metrics": {} if done else dict(self.metrics),
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
@@ -284,7 +291,7 @@ class Trainer:
         if state["loader"] is not None and hasattr(self.train_loader, "load_state_dict"):
             self.train_loader.load_state_dict(state["loader"])
         self.epoch, self.batch_idx, self.global_step = state["epoch"], state["batch_idx"], state["global_step"]
-        self.should_stop, self.history = state["should_stop"], state["history"]
+        self.should_stop, self.history, self.metrics = state["should_stop"], state["history"], state["metrics"]
         if state["running"] is not None:
             self._running = Running(self._metrics)
             self._running.load_state_dict(state["running"])

@@ -212,3 +212,23 @@ def test_progress_bar_shows_values(capsys):
     err = capsys.readouterr().err
     assert "epoch  1/2" in err and "epoch  2/2" in err and "6/6" in err
     assert "val_acc=" in err and "loss=" in err
+
+
+def test_resume_inside_an_epoch_keeps_its_logged_values(tmp_path):
+    """With a per-step schedule the rate at the resume is not the epoch's first; the history must not show it."""
+    def run(callbacks, ckpt_path=None):
+        nr.random.seed(0)
+        train, val = loaders()
+        model = mlp(dropout=0.3)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.8)
+        trainer = Trainer(max_epochs=3, callbacks=[LearningRateMonitor(), *callbacks], progress=False)
+        return trainer.fit(model, train, val, optimizer=opt, loss_fn=nn.CrossEntropyLoss(), ckpt_path=ckpt_path,
+                           scheduler={"scheduler": sched, "interval": "step"}, metrics={"acc": Accuracy()})
+
+    straight = run([])
+    with pytest.raises(KeyboardInterrupt):
+        run([ModelCheckpoint(tmp_path, save_top_k=0), InterruptAt(signal.SIGINT, 1, 3)])
+    resumed = run([ModelCheckpoint(tmp_path, save_top_k=0)], ckpt_path="last")
+    assert resumed == straight
+    assert straight["lr"] == pytest.approx([0.1, 0.1 * 0.8 ** 6, 0.1 * 0.8 ** 12])

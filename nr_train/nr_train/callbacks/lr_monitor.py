@@ -7,6 +7,8 @@ from .base import Callback
 
 class LearningRateMonitor(Callback):
     def on_epoch_start(self, trainer, model) -> None:
+        if trainer.batch_idx:  # resumed inside the epoch: its start's rates are in the restored values
+            return
         groups = trainer.optimizer.param_groups
         if len(groups) == 1:
             trainer.metrics["lr"] = float(groups[0]["lr"])

@@ -5,6 +5,7 @@ Each file is a whole training state (``Trainer.save_checkpoint``), written atomi
 """
 from __future__ import annotations
 
+import math
 import os
 
 from .base import Callback, monitor_mode, monitored
@@ -51,6 +52,8 @@ class ModelCheckpoint(Callback):
             score, name = float(epoch), f"epoch{epoch:03d}.safetensors"
         else:
             score = monitored(trainer, self.monitor, "ModelCheckpoint")
+            if math.isnan(score):  # never among the best
+                return
             name = f"epoch{epoch:03d}-{self.monitor}={score:.4f}.safetensors"
         ranked = sorted({**self.best_k_models, os.path.join(self.dirpath, name): score}.items(),
                         key=lambda kv: kv[1], reverse=self.monitor is None or self.mode == "max")
