@@ -70,8 +70,8 @@ def train(device: str, epochs: int, batch_size: int, lr: float, out_dir: str, pr
                           metrics={"acc": Accuracy(num_classes=10)}, scheduler=sched)
     ckpt = os.path.join(out_dir, "digits_cnn.safetensors")
     nn.save(model.state_dict(), ckpt)
-    return {"device": device, "test_acc": history["val_acc"][-1], "wall_s": clock.seconds, "checkpoint": ckpt, "plot": plot,
-            "tensorboard": os.path.join(out_dir, "tb"), "epochs": len(history["val_acc"])}
+    return {"device": device, "test_acc": history["val_acc"][-1], "wall_s": clock.seconds, "checkpoint": ckpt,
+            "plot": plot, "tensorboard": os.path.join(out_dir, "tb"), "epochs": len(history["val_acc"])}
 
 
 def main() -> None:

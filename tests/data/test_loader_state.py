@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import nr_core as nr
 import nr_data as data
 import pytest
@@ -31,9 +30,9 @@ def make(dataset, **kw):
 
 
 def interrupted(build, stop_after: int, epochs: int = 3, stop_epoch: int = 2):
-    """The reference run (uninterrupted) and a run stopped inside ``stop_epoch`` after ``stop_after`` batches, saved, and
-    continued by a fresh loader from that state; both as lists of per-epoch label batches, plus a draw from the
-    global generator right after, which shows that the loader left it where the reference did."""
+    """The reference run (uninterrupted) and a run stopped inside ``stop_epoch`` after ``stop_after`` batches,
+    saved, and continued by a fresh loader from that state; both as lists of per-epoch label batches, plus a draw
+    from the global generator right after, which shows that the loader left it where the reference did."""
     nr.random.seed(0)
     loader = build()
     reference = [labels(loader) for _ in range(epochs)]

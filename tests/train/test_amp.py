@@ -7,7 +7,7 @@ import contextlib
 import types
 
 import pytest
-from conftest import loaders, mlp
+from nrtrain_helpers import loaders, mlp
 
 import nr_core as nr
 import nr_nn as nn

@@ -8,7 +8,7 @@ import signal
 
 import numpy as np
 import pytest
-from conftest import N_CLASSES, loaders, mlp
+from nrtrain_helpers import N_CLASSES, loaders, mlp
 
 import nr_core as nr
 import nr_nn as nn

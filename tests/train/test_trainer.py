@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import N_CLASSES, blobs, loaders, mlp
+from nrtrain_helpers import N_CLASSES, blobs, loaders, mlp
 
 import nr_core as nr
 import nr_data as data

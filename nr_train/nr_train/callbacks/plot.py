@@ -2,6 +2,7 @@
 train and validation values of every epoch side by side. Written at the end of fit, or every n epochs."""
 from __future__ import annotations
 
+import importlib.util
 import os
 
 from .base import Callback
@@ -13,10 +14,8 @@ class TrainingCurves(Callback):
     def __init__(self, path: str | os.PathLike, title: str | None = None, every_n_epochs: int | None = None,
                  labels: dict[str, str] | None = None) -> None:
         """``labels`` renames the curves in the legend, e.g. ``{"val": "held-out"}``."""
-        try:
-            import matplotlib  # noqa: F401  (checked here, so a missing extra fails before training)
-        except ImportError as exc:
-            raise ImportError("TrainingCurves needs matplotlib: pip install 'nr-train[plot]'") from exc
+        if importlib.util.find_spec("matplotlib") is None:  # checked here, so a missing extra fails before training
+            raise ImportError("TrainingCurves needs matplotlib: pip install 'nr-train[plot]'")
         if every_n_epochs is not None and (not isinstance(every_n_epochs, int) or every_n_epochs < 1):
             raise ValueError(f"TrainingCurves: every_n_epochs must be None or a positive int, got {every_n_epochs!r}")
         self.path, self.title, self.every_n_epochs = os.fspath(path), title, every_n_epochs

@@ -2,6 +2,7 @@
 step. A resumed run purges the events its predecessor wrote after the checkpoint (``purge_step``)."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 
@@ -10,10 +11,8 @@ from .logger import Logger
 
 class TensorBoardLogger(Logger):
     def __init__(self, log_dir: str | os.PathLike, log_every_n_steps: int | None = None) -> None:
-        try:
-            import tensorboardX  # noqa: F401  (checked here, so a missing extra fails before training)
-        except ImportError as exc:
-            raise ImportError("TensorBoardLogger needs tensorboardX: pip install 'nr-train[tensorboard]'") from exc
+        if importlib.util.find_spec("tensorboardX") is None:  # checked here, so a missing extra fails before training
+            raise ImportError("TensorBoardLogger needs tensorboardX: pip install 'nr-train[tensorboard]'")
         super().__init__(log_every_n_steps)
         self.log_dir = os.fspath(log_dir)
         self.writer = None

@@ -150,8 +150,7 @@ class AUROC(_Ranking):
 
     def _binned(self, tp, fp, pos, n):
         # the ROC points of the thresholds, closed by (1, 1) below the first and (0, 0) above the last
-        k = tp.shape[0]
-        one, zero = nr.ones((k, 1), dtype=tp.dtype, device=tp.device), nr.zeros((k, 1), dtype=tp.dtype, device=tp.device)
+        one, zero = _ends(tp)
         tpr = nr.concat([one, safe_divide(tp, pos[:, None] * nr.ones_like(tp)), zero], axis=1)
         fpr = nr.concat([one, safe_divide(fp, (n - pos)[:, None] * nr.ones_like(fp)), zero], axis=1)
         return nr.sum((fpr[:, :-1] - fpr[:, 1:]) * (tpr[:, :-1] + tpr[:, 1:]) / 2, axis=1)
@@ -181,8 +180,7 @@ class AveragePrecision(_Ranking):
 
     def _binned(self, tp, fp, pos, n):
         # recall falls from 1 (below the first threshold, precision pos/n) to 0 (above the last, precision 1)
-        k = tp.shape[0]
-        one, zero = nr.ones((k, 1), dtype=tp.dtype, device=tp.device), nr.zeros((k, 1), dtype=tp.dtype, device=tp.device)
+        one, zero = _ends(tp)
         predicted = tp + fp
         precision = nr.where(predicted > 0, safe_divide(tp, predicted), nr.ones_like(tp))
         recall = nr.concat([one, safe_divide(tp, pos[:, None] * nr.ones_like(tp)), zero], axis=1)
@@ -195,6 +193,12 @@ class AveragePrecision(_Ranking):
                           "0.0 (as in scikit-learn)", UserWarning, stacklevel=3)
             values = nr.where(pos == 0, nr.zeros_like(values), values)
         return values
+
+
+def _ends(like):
+    """(K, 1) columns of ones and zeros: the curve's points below the first and above the last threshold."""
+    shape = (like.shape[0], 1)
+    return nr.ones(shape, dtype=like.dtype, device=like.device), nr.zeros(shape, dtype=like.dtype, device=like.device)
 
 
 def _check_thresholds(thresholds, where: str):
