@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 # every distribution of the monorepo, installed editable (their third-party dependencies come from requirements)
-LOCAL := nr_core nr_backends/cpu $(wildcard nr_autograd nr_nn nr_optim nr_data nr_distributed nr_models nr_backends/opencl nr_backends/cuda plugins/*)
+LOCAL := nr_core nr_backends/cpu $(wildcard nr_autograd nr_nn nr_optim nr_data nr_distributed nr_models nr_train nr_backends/opencl nr_backends/cuda plugins/*)
 
 .PHONY: demo test kit bench install clean
 

@@ -1,7 +1,8 @@
 """The main job: train a small CNN on scikit-learn's digits on the best available device.
 
-Shows a progress bar per epoch with loss and accuracy, reports the held-out accuracy, saves a
-safetensors checkpoint and a PNG of the training curves.
+The loop is nr_train's Trainer: a progress bar per epoch with loss and accuracy, early stopping, checkpoints
+(the best by held-out accuracy and the last, which ``fit(..., ckpt_path="last")`` resumes), TensorBoard logs
+and a PNG of the training curves; the held-out accuracy is reported and the weights saved as safetensors.
 
     python examples/demo.py [--device cpu|opencl|cuda] [--epochs 12] [--out out/]
 """
@@ -11,15 +12,14 @@ import argparse
 import os
 import time
 
-import numpy as np
-
 import nr_core as nr
 import nr_data as data
 import nr_nn as nn
-import nr_nn.functional as F
 import nr_optim as optim
 from _device import best_device
 from _digits import digits_datasets
+from nr_train import Callback, EarlyStopping, ModelCheckpoint, TensorBoardLogger, Trainer, TrainingCurves
+from nr_train.metrics import Accuracy
 
 
 class DigitsCNN(nn.Module):
@@ -39,21 +39,18 @@ class DigitsCNN(nn.Module):
         return self.head(self.features(x))
 
 
-def evaluate(model, loader) -> tuple[float, float]:
-    model.eval()
-    total_loss, correct, n = 0.0, 0, 0
-    with nr.no_grad():
-        for xb, yb in loader:
-            logits = model(xb)
-            total_loss += float(F.cross_entropy(logits, yb, reduction="sum"))
-            correct += int(nr.sum(nr.argmax(logits, axis=1) == yb))
-            n += yb.shape[0]
-    return total_loss / n, correct / n
+class Stopwatch(Callback):
+    """Seconds from the start of fit to the end of its last epoch (the plot written after that is not training)."""
+
+    def on_fit_start(self, trainer, model) -> None:
+        self.start = time.perf_counter()
+
+    def on_fit_end(self, trainer, model) -> None:
+        self.seconds = time.perf_counter() - self.start
 
 
 def train(device: str, epochs: int, batch_size: int, lr: float, out_dir: str, progress: bool = True) -> dict:
-    from tqdm import tqdm
-
+    """Fit with nr_train's Trainer: a bar per epoch, early stopping, checkpoints, TensorBoard logs, the PNG plot."""
     nr.random.seed(0)
     train_set, test_set = digits_datasets(image=True)
     train_loader = data.DataLoader(train_set, batch_size=batch_size, shuffle=True, device=device)
@@ -61,59 +58,20 @@ def train(device: str, epochs: int, batch_size: int, lr: float, out_dir: str, pr
     model = DigitsCNN().to(device)
     opt = optim.Adam(model.parameters(), lr=lr)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
-    history = {"train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
-    t0 = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        model.train()
-        seen, loss_sum, correct = 0, 0.0, 0
-        bar = tqdm(train_loader, desc=f"epoch {epoch:2d}/{epochs}", unit="batch", leave=True, disable=not progress)
-        for xb, yb in bar:
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            n = yb.shape[0]
-            seen += n
-            loss_sum += float(loss) * n
-            correct += int(nr.sum(nr.argmax(logits, axis=1) == yb))
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}", refresh=False)
-        sched.step()
-        test_loss, test_acc = evaluate(model, test_loader)
-        for key, value in zip(history, (loss_sum / seen, correct / seen, test_loss, test_acc)):
-            history[key].append(value)
-    wall = time.perf_counter() - t0
-    os.makedirs(out_dir, exist_ok=True)
+    plot = os.path.join(out_dir, "training_curves.png")
+    clock = Stopwatch()
+    trainer = Trainer(
+        max_epochs=epochs, device=device, progress=progress,
+        callbacks=[clock, EarlyStopping("val_loss", patience=3),
+                   ModelCheckpoint(os.path.join(out_dir, "ckpt"), monitor="val_acc", mode="max", save_last=True),
+                   TrainingCurves(plot, title=f"DigitsCNN on {device}", labels={"val": "held-out"})],
+        logger=TensorBoardLogger(os.path.join(out_dir, "tb")))
+    history = trainer.fit(model, train_loader, test_loader, optimizer=opt, loss_fn=nn.CrossEntropyLoss(),
+                          metrics={"acc": Accuracy(num_classes=10)}, scheduler=sched)
     ckpt = os.path.join(out_dir, "digits_cnn.safetensors")
     nn.save(model.state_dict(), ckpt)
-    plot = os.path.join(out_dir, "training_curves.png")
-    plot_curves(history, plot, title=f"DigitsCNN on {device}")
-    return {"device": device, "test_acc": history["test_acc"][-1], "wall_s": wall, "checkpoint": ckpt, "plot": plot}
-
-
-def plot_curves(history: dict, path: str, title: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")  # files only: no display needed
-    import matplotlib.pyplot as plt
-
-    epochs = np.arange(1, len(history["train_loss"]) + 1)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    ax1.plot(epochs, history["train_loss"], label="train")
-    ax1.plot(epochs, history["test_loss"], label="held-out")
-    ax1.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
-    ax2.plot(epochs, history["train_acc"], label="train")
-    ax2.plot(epochs, history["test_acc"], label="held-out")
-    low = min(history["train_acc"] + history["test_acc"])
-    ax2.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(max(0.0, low - 0.05), 1.0))
-    for ax in (ax1, ax2):
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.suptitle(title)
-    fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)  # never leave a half-written file behind
+    return {"device": device, "test_acc": history["val_acc"][-1], "wall_s": clock.seconds, "checkpoint": ckpt,
+            "plot": plot, "tensorboard": os.path.join(out_dir, "tb"), "epochs": len(history["val_acc"])}
 
 
 def main() -> None:
@@ -128,8 +86,11 @@ def main() -> None:
     device = best_device(args.device)
     print(f"training DigitsCNN on {device} (nr backends lists the devices; --device picks one)")
     r = train(device, args.epochs, args.batch_size, args.lr, args.out, progress=not args.no_progress)
+    if r["epochs"] < args.epochs:
+        print(f"early stopping after {r['epochs']} epochs (held-out loss no longer improving)")
     print(f"held-out accuracy {r['test_acc']:.4f}   training time {r['wall_s']:.1f}s on {r['device']}")
     print(f"checkpoint: {r['checkpoint']}\nplot:       {r['plot']}")
+    print(f"tensorboard: tensorboard --logdir {r['tensorboard']}")
 
 
 if __name__ == "__main__":

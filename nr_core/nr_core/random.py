@@ -24,6 +24,24 @@ def seed(n: int) -> None:
             status.backend.seed(n)
 
 
+def get_state() -> dict:
+    """A copy of the global host generator's state (PyTorch's ``get_rng_state``): plain ints and strings, so it
+    survives JSON. Device-side generators of a backend (CUDA's) are not part of it."""
+    return _rng.bit_generator.state
+
+
+def set_state(state: dict) -> None:
+    """Put the global host generator back to ``state`` from ``get_state()``: the draws that followed it repeat."""
+    kind = type(_rng.bit_generator).__name__
+    if not isinstance(state, dict) or state.get("bit_generator") != kind:
+        found = state.get("bit_generator") if isinstance(state, dict) else type(state).__name__
+        raise ValueError(f"random.set_state: expected a {kind} state from nr.random.get_state(), got {found!r}")
+    try:
+        _rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"random.set_state: malformed {kind} state: {exc}") from exc
+
+
 def host_generator() -> np.random.Generator:
     """The global host generator (``nr_data`` samplers draw from it when no generator is given)."""
     return _rng

@@ -118,6 +118,7 @@ class MultiProcessIter(BaseIter):
         try:
             data = self._next_data()
         except StopIteration:
+            self._end()
             raise
         except BaseException:  # worker failure, timeout, KeyboardInterrupt: no worker outlives the error
             self._shutdown_workers()
