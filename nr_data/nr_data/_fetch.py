@@ -4,21 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
+import nr_core as nr
+from nr_core.tensor import Tensor
+
+from .collate import default_collate
+from .dataset import Subset, TensorDataset
+
 
 class MapFetcher:
-    """Reads ``dataset[i]`` for each index of a batch (or one index when automatic batching is off)."""
+    """Reads ``dataset[i]`` for each index of a batch (or one index when automatic batching is off).
+
+    A batch of rows of nr arrays (a ``TensorDataset``, also through ``Subset``s, with the default collate) is read
+    with one gather per array instead of one read per sample and a stack: the same batch, a fraction of the cost.
+    """
 
     def __init__(self, dataset, auto_collation: bool, collate: Callable, drop_last: bool) -> None:
         self.dataset = dataset
         self.auto_collation = auto_collation
         self.collate = collate
         self.batched = bool(getattr(dataset, "__getitems__", None))
+        self.rows = _rows_of(dataset) if auto_collation and collate is default_collate else None
         self.where = ""
         self.batch = ""
 
     def fetch(self, index):
         dataset = self.dataset
         if self.auto_collation:
+            if self.rows is not None:
+                self.where = self.batch = f"sample indices {list(index)}"
+                return self._gather(index)
             if self.batched:  # the dataset reads a whole batch at once (torch's __getitems__ protocol)
                 self.where = f"__getitems__ on sample indices {list(index)}"
                 samples = dataset.__getitems__(index)
@@ -34,6 +50,29 @@ class MapFetcher:
             self.batch = f"sample index {index}"
         self.where = f"collate_fn on {self.batch}"
         return self.collate(samples)
+
+
+    def _gather(self, index) -> list:
+        tensors, maps = self.rows
+        rows = list(index)
+        for m in maps:  # outermost Subset first
+            rows = [m[i] for i in rows]
+        n = len(tensors[0])
+        if any(not -n <= i < n for i in rows):
+            raise IndexError(f"TensorDataset: index out of range for {n} samples in {rows}")
+        host = np.asarray(rows, dtype=np.int64)
+        return [t[nr.asarray(host, device=t.device)] for t in tensors]
+
+
+def _rows_of(dataset):
+    """(the arrays, the Subset index maps on the way) when a batch of ``dataset`` is rows of nr arrays, else None."""
+    maps = []
+    while type(dataset) is Subset:
+        maps.append(dataset.indices)
+        dataset = dataset.dataset
+    if type(dataset) is TensorDataset and all(isinstance(t, Tensor) for t in dataset.tensors):
+        return dataset.tensors, maps
+    return None
 
 
 class IterFetcher:
