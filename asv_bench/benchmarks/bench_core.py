@@ -44,3 +44,21 @@ class Throughput:
 
     def time_sum_4M(self, device):
         nr.sum(self.a).item()
+
+
+class ProfilerOff:
+    """A profile that has ended leaves nothing behind: ``a + b`` after one costs what it cost before (compare
+    ``OpOverhead.time_nr_add``); ``time_add_profiled`` is the price while recording."""
+
+    def setup(self):
+        self.a = nr.asarray(np.ones(8, np.float32))
+        self.b = nr.asarray(np.ones(8, np.float32))
+        with nr.profiler.profile():
+            self.a + self.b
+
+    def time_add_after_profiling(self):
+        self.a + self.b
+
+    def time_add_profiled(self):
+        with nr.profiler.profile():
+            self.a + self.b
