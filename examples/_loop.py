@@ -4,6 +4,7 @@ from __future__ import annotations
 import nr_core as nr
 import nr_data as data
 import nr_nn as nn
+import nr_nn.functional as F
 
 
 def fit(model, dataset, opt, device: str, epochs: int, batch_size: int = 32, clip: float | None = None) -> None:
@@ -25,3 +26,16 @@ def accuracy(model, x, y, device: str) -> float:
     with nr.no_grad():
         pred = nr.argmax(model(nr.asarray(x, device=device)), axis=1)
     return float(nr.mean(nr.astype(pred == nr.asarray(y, device=device), nr.float32)))
+
+
+def evaluate(model, loader) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of ``model`` over a loader's batches, in eval mode without recording."""
+    model.eval()
+    total_loss, correct, n = 0.0, 0, 0
+    with nr.no_grad():
+        for xb, yb in loader:
+            logits = model(xb)
+            total_loss += float(F.cross_entropy(logits, yb, reduction="sum"))
+            correct += int(nr.sum(nr.argmax(logits, axis=1) == yb))
+            n += yb.shape[0]
+    return total_loss / n, correct / n

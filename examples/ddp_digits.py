@@ -19,7 +19,8 @@ import nr_nn as nn
 import nr_nn.functional as F
 import nr_optim as optim
 from _digits import digits_datasets
-from demo import DigitsCNN, evaluate
+from _loop import evaluate
+from demo import DigitsCNN
 
 
 def main() -> None:
