@@ -22,6 +22,7 @@ from nr_core.profiler import _ACTIVE as _PROFILES
 from nr_core.profiler import region as _profiled
 from nr_core.tensor import Tensor
 
+from .node import FREED
 from .recorder import record, record_computed
 
 # hooks of non-leaf arrays live with their node (weakly keyed, so a dropped graph takes its hooks along)
@@ -318,7 +319,13 @@ class _Pass:
                 g = _run_hooks(hooks, g)
             if self.capture is not None and id(o) in self.capture:
                 self.captured[id(o)] = g
-        if g is None or not any(e is not None and id(e) in needed for e in edges):
+        wanted = False
+        if g is not None:
+            for e in edges:  # a loop, not any(genexpr): no extra frame per node
+                if e is not None and id(e) in needed:
+                    wanted = True
+                    break
+        if not wanted:
             grads_in = (None,) * len(edges)
         else:
             grads_in = o.apply(g, self.create_graph) if not _PROFILES else \
@@ -326,8 +333,8 @@ class _Pass:
             if len(grads_in) != len(edges):
                 raise RuntimeError(f"{o.name()}: the gradient rule returned {len(grads_in)} gradients for "
                                    f"{len(edges)} inputs")
-        if not self.keep_graph:
-            o.release()
+        if not self.keep_graph and o.saved is not None:
+            o.saved = FREED  # Node.release, inline
         shapes = getattr(o, "shapes", None)
         dtypes = getattr(o, "dtypes", None)
         slot = getattr(o, "index", 0)

@@ -79,11 +79,11 @@ class Node:
         return saved
 
     def check_versions(self) -> None:
-        saved = self._saved()
-        inputs, out, versions = saved
-        items = tuple(inputs or ()) + (out if isinstance(out, tuple) else (out,))
-        for i, (t, v) in enumerate(zip(items, versions)):
-            now = version_of(t)
+        inputs, out, versions = self._saved()
+        items = tuple(inputs or ()) + (out if type(out) is tuple else (out,))
+        for i, (t, v) in enumerate(zip(items, versions)):  # version_of inline: it runs for every node, every pass
+            cur = t._version if isinstance(t, Tensor) else None
+            now = cur[0] if cur else 0
             if now != v:
                 what = f"input {i}" if inputs is not None and i < len(inputs) else "its output"
                 raise RuntimeError(
@@ -118,6 +118,7 @@ class OutputNode:
     __slots__ = ("edges", "index", "__weakref__")
     nout = 1
     op = "output"
+    saved = None  # nothing to release
 
     def __init__(self, parent, index: int) -> None:
         self.edges = (parent,)
