@@ -36,10 +36,22 @@ def as_index(value, what: str, op: str) -> int:
         raise TypeError(f"{op}: {what} must be an integer, got {type(value).__name__} {value!r}") from None
 
 
+def as_indices(values, what: str, op: str) -> tuple[int, ...]:
+    """A sequence of integers as a tuple of Python ints (C-level ``map`` on the common path: gradient rules call
+    reshape and friends on every backward pass), or the TypeError of the first bad one."""
+    try:
+        out = tuple(map(operator.index, values))
+    except TypeError:
+        out = None
+    if out is None or bool in map(type, values):
+        return tuple(as_index(v, what, op) for v in values)
+    return out
+
+
 def normalize_shape(shape, op: str, what: str = "shape") -> tuple[int, ...]:
     """An int or a sequence of ints, each non-negative, as a tuple of Python ints."""
     if isinstance(shape, (list, tuple)):
-        out = tuple(as_index(s, what, op) for s in shape)
+        out = as_indices(shape, what, op)
     else:
         try:
             out = (as_index(shape, what, op),)
@@ -62,8 +74,13 @@ def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...] | None:
     """None stays None (all axes); an int or a tuple becomes a tuple of distinct non-negative axes."""
     if axis is None:
         return None
-    axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
-    out = tuple(normalize_axis(a, ndim, op) for a in axes)
+    axes = as_indices(axis, "axis", op) if isinstance(axis, (list, tuple)) else (as_index(axis, "axis", op),)
+    out = []
+    for a in axes:  # a loop, not generators: this runs in gradient rules on every backward pass
+        if not -ndim <= a < ndim:
+            normalize_axis(a, ndim, op)  # raises the IndexError naming the axis
+        out.append(a % ndim)
+    out = tuple(out)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
     return out

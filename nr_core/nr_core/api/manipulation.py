@@ -22,7 +22,7 @@ from ..ops.manipulation import (
     STACK,
     TILE,
 )
-from ..shapes import as_index, broadcast_shapes, normalize_axes, normalize_axis, normalize_shape
+from ..shapes import as_index, as_indices, broadcast_shapes, normalize_axes, normalize_axis, normalize_shape
 from ..tensor import Tensor
 from ._checks import array, same_device
 from .data_types import astype
@@ -33,7 +33,7 @@ __all__ = ["broadcast_arrays", "broadcast_to", "concat", "expand_dims", "flip", 
 
 def reshape(x, /, shape, *, copy: bool | None = None) -> Tensor:
     array(x, "reshape")
-    shape = tuple(as_index(s, "shape", "reshape") for s in shape) if isinstance(shape, (list, tuple)) else \
+    shape = as_indices(shape, "shape", "reshape") if isinstance(shape, (list, tuple)) else \
         (as_index(shape, "shape", "reshape"),)
     n_unknown = sum(1 for s in shape if s == -1)
     known = math.prod(s for s in shape if s != -1)
