@@ -15,7 +15,7 @@ buffer the array holds from then on (the same one, unless the old one was immuta
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import dtypes as _d
@@ -70,10 +70,10 @@ class OpDef:
     view: bool = False
     fusable: bool = False
     nout: int = 1
+    accepts: frozenset = field(init=False, repr=False, compare=False)  # CATEGORIES[dtypes], read on every call
 
-    @property
-    def accepts(self) -> frozenset:
-        return CATEGORIES[self.dtypes]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "accepts", CATEGORIES[self.dtypes])
 
 
 # ---- the registry: plain dicts that dispatch, autograd and the kit read -----------------------------

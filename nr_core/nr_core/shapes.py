@@ -10,7 +10,7 @@ import operator
 
 def broadcast_shapes(*shapes, op: str = "broadcast_shapes") -> tuple[int, ...]:
     """The broadcast of ``shapes`` (standard rules), or ValueError naming the op and every shape."""
-    ndim = max((len(s) for s in shapes), default=0)
+    ndim = max(map(len, shapes), default=0)
     out = [1] * ndim
     for s in shapes:
         off = ndim - len(s)

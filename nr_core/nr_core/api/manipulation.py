@@ -35,10 +35,10 @@ def reshape(x, /, shape, *, copy: bool | None = None) -> Tensor:
     array(x, "reshape")
     shape = as_indices(shape, "shape", "reshape") if isinstance(shape, (list, tuple)) else \
         (as_index(shape, "shape", "reshape"),)
-    n_unknown = sum(1 for s in shape if s == -1)
-    known = math.prod(s for s in shape if s != -1)
+    n_unknown = shape.count(-1)
+    known = -math.prod(shape) if n_unknown == 1 else math.prod(shape)  # C-level: reshape runs in gradient rules
     size = x.size
-    if n_unknown > 1 or any(s < -1 for s in shape):
+    if n_unknown > 1 or min(shape, default=0) < -1:
         raise ValueError(f"reshape: invalid target shape {shape} for an array of shape {x.shape}")
     if n_unknown:
         if known == 0 or size % known:
@@ -190,8 +190,11 @@ def repeat(x, repeats, /, *, axis: int | None = None) -> Tensor:
         if repeats._dtype.kind not in ("int", "uint"):
             raise TypeError(f"repeat: repeats must be integers, got dtype {repeats._dtype.name}")
         repeats = repeats._backend.to_host(repeats._data)
+    elif isinstance(repeats, np.ndarray):
+        if repeats.dtype.kind not in "iu":
+            raise TypeError(f"repeat: repeats must be integers, got dtype {repeats.dtype}")
     elif isinstance(repeats, (list, tuple)):
-        repeats = normalize_shape(repeats, "repeat", "repeats")
+        repeats = as_indices(repeats, "repeats", "repeat")
     else:
         repeats = as_index(repeats, "repeats", "repeat")
     counts = np.asarray(repeats)
