@@ -1,10 +1,10 @@
-"""Host <-> device copies (PyOpenCL has no DLPack, so DLPack exchange goes through these host copies)."""
+"""Host <-> device copies (PyOpenCL and Metal export no DLPack, so DLPack exchange goes through these copies)."""
 from __future__ import annotations
 
 import numpy as np
 
 from . import lazy
-from .buffer import CLBuffer
+from .buffer import DeviceBuffer
 
 
 def to_host(x) -> np.ndarray:
@@ -14,5 +14,5 @@ def to_host(x) -> np.ndarray:
     return b.rt.download(b.storage, b.offset * b.dtype.itemsize, out)
 
 
-def from_host(rt, array) -> CLBuffer:
-    return CLBuffer.from_host(rt, array)
+def from_host(rt, array) -> DeviceBuffer:
+    return DeviceBuffer.from_host(rt, array)

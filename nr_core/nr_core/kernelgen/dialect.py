@@ -1,0 +1,154 @@
+"""The dialect table: every string in which OpenCL C, Metal Shading Language and CUDA C differ for our kernels.
+
+The generators write one C-like body; a ``Dialect`` spells the kernel prefix, address-space qualifiers,
+barrier, work-item indices, scalar-parameter passing, type names, the standard library's gaps (functions a
+language lacks get a helper of the same name in its prelude) and which wide types exist.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_AXES = "xyz"
+
+# NumPy dtype -> C type name shared by the three languages (CUDA gets the short names from its prelude)
+_TYPES = {np.dtype(k).str: v for k, v in (
+    (np.bool_, "uchar"), (np.int8, "char"), (np.int16, "short"), (np.int32, "int"), (np.int64, "long"),
+    (np.uint8, "uchar"), (np.uint16, "ushort"), (np.uint32, "uint"), (np.uint64, "ulong"),
+    (np.float32, "float"), (np.float64, "double"),
+    # complex values are only moved (copies, gathers, scatter-adds), for which a two-vector is exact
+    (np.complex64, "float2"), (np.complex128, "double2"))}
+_WIDE = frozenset(np.dtype(t).str for t in (np.float64, np.complex128))
+
+# float helpers (``nr_<name>``) for functions Metal's standard library lacks (or has only in recent versions);
+# a kernel calling ``<name>(`` gets the helper and the call renamed
+_MSL_MISSING = {
+    "log1p": ("float nr_log1p(float x) { float u = 1.0f + x; if (u == 1.0f) return x; if (isinf(u)) return u;"
+              " return log(u) * (x / (u - 1.0f)); }"),
+    "expm1": ("float nr_expm1(float x) { float u = exp(x); if (u == 1.0f) return x; float m = u - 1.0f;"
+              " if (m == -1.0f) return -1.0f; if (isinf(u)) return u; return m * x / log(u); }"),
+    "hypot": ("float nr_hypot(float x, float y) { float a = fabs(x), b = fabs(y);"
+              " if (isinf(a) || isinf(b)) return INFINITY; float m = fmax(a, b), n = fmin(a, b);"
+              " if (m == 0.0f || isnan(m)) return m + n; float r = n / m; return m * sqrt(1.0f + r * r); }"),
+    "nextafter": ("float nr_nextafter(float x, float y) { if (isnan(x) || isnan(y)) return x + y;"
+                  " if (x == y) return y; if (x == 0.0f) return copysign(as_type<float>(1u), y);"
+                  " uint u = as_type<uint>(x); u = ((x < y) == (x > 0.0f)) ? u + 1u : u - 1u;"
+                  " return as_type<float>(u); }"),
+}
+
+_CUDA_PRELUDE = """typedef unsigned char uchar;
+typedef unsigned short ushort;
+typedef unsigned int uint;
+typedef unsigned long ulong;
+#ifndef INFINITY
+#define INFINITY __int_as_float(0x7f800000)
+#endif
+"""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """Spelling of one C-like kernel language (hashable: the generators memoise on it)."""
+
+    name: str
+    kernel: str                      # what precedes a kernel's name
+    global_ptr: str                  # address space of buffer parameters
+    local_mem: str                   # address space of work-group shared arrays
+    restrict: str                    # no-alias qualifier of buffer parameters ("" where unsupported)
+    barrier: str                     # work-group barrier over shared memory
+    ids: tuple                       # (global, local, group) index expressions of axis ``{n}`` (0-2) or ``{a}`` (x-z)
+    prelude: str = ""                # emitted at the top of every source
+    wide_pragma: str = ""            # emitted when a kernel touches float64 / complex128
+    has_wide: bool = True            # float64 and complex128 exist
+    builtin_params: str = ""         # trailing kernel parameters that carry the indices (Metal)
+    bind_attrs: bool = False         # ``[[buffer(i)]]`` on every parameter (Metal)
+    scalar_by_ref: bool = False      # scalars arrive as ``constant T&`` (Metal) rather than by value
+    types: dict = field(default_factory=lambda: dict(_TYPES), hash=False, compare=False)
+    missing: dict = field(default_factory=dict, hash=False, compare=False)  # name -> nr_<name> definition
+
+    def ctype(self, dt) -> str:
+        key = np.dtype(dt).str
+        if key in _WIDE and not self.has_wide:
+            raise TypeError(f"{self.name}: no {np.dtype(dt)} type in this kernel language")
+        return self.types[key]
+
+    def gid(self, axis: int = 0) -> str:
+        return self.ids[0].format(a=_AXES[axis], n=axis)
+
+    def lid(self, axis: int = 0) -> str:
+        return self.ids[1].format(a=_AXES[axis], n=axis)
+
+    def group(self, axis: int = 0) -> str:
+        return self.ids[2].format(a=_AXES[axis], n=axis)
+
+    def signature(self, name: str, params: list) -> str:
+        """``params``: (kind, ctype, name) with kind ``out`` (buffer), ``in`` (read-only buffer) or ``arg``."""
+        parts = []
+        for i, (kind, ct, nm) in enumerate(params):
+            attr = f" [[buffer({i})]]" if self.bind_attrs else ""
+            if kind == "arg":
+                parts.append(f"constant {ct}& {nm}{attr}" if self.scalar_by_ref else f"const {ct} {nm}")
+            else:
+                const = "const " if kind == "in" else ""
+                words = (self.global_ptr, f"{const}{ct}*", self.restrict, f"{nm}{attr}")
+                parts.append(" ".join(w for w in words if w))
+        if self.builtin_params:
+            parts.append(self.builtin_params)
+        return f"{self.kernel} {name}({', '.join(parts)})"
+
+    def finish(self, dtypes, code: str) -> str:
+        """The whole source: prelude, the fp64 pragma if needed, helpers standing in for missing functions
+        (their calls renamed), then ``code``."""
+        out = [self.prelude]
+        if self.wide_pragma and any(np.dtype(d).str in _WIDE for d in dtypes):
+            out.append(self.wide_pragma + "\n")
+        for fn, helper in self.missing.items():
+            code, n = re.subn(rf"\b{fn}\(", f"nr_{fn}(", code)
+            if n:
+                out.append(helper + "\n")
+        return "".join(out) + code
+
+
+OPENCL = Dialect(
+    name="opencl",
+    kernel="__kernel void",
+    global_ptr="__global",
+    local_mem="__local",
+    restrict="restrict",
+    barrier="barrier(CLK_LOCAL_MEM_FENCE);",
+    ids=("(long)get_global_id({n})", "(long)get_local_id({n})", "(long)get_group_id({n})"),
+    wide_pragma="#pragma OPENCL EXTENSION cl_khr_fp64 : enable",
+)
+
+METAL = Dialect(
+    name="metal",
+    kernel="kernel void",
+    global_ptr="device",
+    local_mem="threadgroup",
+    restrict="",
+    barrier="threadgroup_barrier(mem_flags::mem_threadgroup);",
+    ids=("(long)nr_gid.{a}", "(long)nr_lid.{a}", "(long)nr_grp.{a}"),
+    prelude="#include <metal_stdlib>\nusing namespace metal;\n",
+    has_wide=False,
+    builtin_params=("uint3 nr_gid [[thread_position_in_grid]], uint3 nr_lid [[thread_position_in_threadgroup]], "
+                    "uint3 nr_grp [[threadgroup_position_in_grid]]"),
+    bind_attrs=True,
+    scalar_by_ref=True,
+    missing=_MSL_MISSING,
+)
+
+CUDA = Dialect(
+    name="cuda",
+    kernel='extern "C" __global__ void',
+    global_ptr="",
+    local_mem="__shared__",
+    restrict="__restrict__",
+    barrier="__syncthreads();",
+    ids=("((long)blockIdx.{a} * blockDim.{a} + threadIdx.{a})", "(long)threadIdx.{a}", "(long)blockIdx.{a}"),
+    prelude=_CUDA_PRELUDE,
+    types={**_TYPES, np.dtype(np.int8).str: "signed char"},
+)
+
+DIALECTS = {d.name: d for d in (OPENCL, METAL, CUDA)}
