@@ -25,26 +25,30 @@ _WIDE = frozenset(np.dtype(t).str for t in (np.float64, np.complex128))
 # float helpers (``nr_<name>``) for functions Metal's standard library lacks (or has only in recent versions);
 # a kernel calling ``<name>(`` gets the helper and the call renamed
 _MSL_MISSING = {
-    "log1p": ("float nr_log1p(float x) { float u = 1.0f + x; if (u == 1.0f) return x; if (isinf(u)) return u;"
+    "log1p": ("float nr_log1p(float x) { float u = 1.0f + x; if (u == 1.0f) return x; if (u == INFINITY) return u;"
               " return log(u) * (x / (u - 1.0f)); }"),
     "expm1": ("float nr_expm1(float x) { float u = exp(x); if (u == 1.0f) return x; float m = u - 1.0f;"
               " if (m == -1.0f) return -1.0f; if (isinf(u)) return u; return m * x / log(u); }"),
     "hypot": ("float nr_hypot(float x, float y) { float a = fabs(x), b = fabs(y);"
-              " if (isinf(a) || isinf(b)) return INFINITY; float m = fmax(a, b), n = fmin(a, b);"
-              " if (m == 0.0f || isnan(m)) return m + n; float r = n / m; return m * sqrt(1.0f + r * r); }"),
+              " if (isinf(a) || isinf(b)) return INFINITY; if (isnan(a) || isnan(b)) return a + b;"
+              " float m = fmax(a, b), n = fmin(a, b); if (m == 0.0f) return 0.0f;"
+              " float r = n / m; return m * sqrt(1.0f + r * r); }"),
     "nextafter": ("float nr_nextafter(float x, float y) { if (isnan(x) || isnan(y)) return x + y;"
                   " if (x == y) return y; if (x == 0.0f) return copysign(as_type<float>(1u), y);"
                   " uint u = as_type<uint>(x); u = ((x < y) == (x > 0.0f)) ? u + 1u : u - 1u;"
                   " return as_type<float>(u); }"),
 }
 
-_CUDA_PRELUDE = """typedef unsigned char uchar;
+_CUDA_PRELUDE = """typedef signed char schar;
+typedef unsigned char uchar;
 typedef unsigned short ushort;
 typedef unsigned int uint;
 typedef unsigned long ulong;
 #ifndef INFINITY
 #define INFINITY __int_as_float(0x7f800000)
 #endif
+__device__ inline float2& operator+=(float2& a, const float2& b) { a.x += b.x; a.y += b.y; return a; }
+__device__ inline double2& operator+=(double2& a, const double2& b) { a.x += b.x; a.y += b.y; return a; }
 """
 
 
@@ -67,12 +71,23 @@ class Dialect:
     scalar_by_ref: bool = False      # scalars arrive as ``constant T&`` (Metal) rather than by value
     types: dict = field(default_factory=lambda: dict(_TYPES), hash=False, compare=False)
     missing: dict = field(default_factory=dict, hash=False, compare=False)  # name -> nr_<name> definition
+    func_prefix: str = ""           # what marks a helper function callable from kernels (CUDA's __device__)
+    zeros: dict = field(default_factory=dict, hash=False, compare=False)    # ctype -> zero literal if not (T)0
 
     def ctype(self, dt) -> str:
         key = np.dtype(dt).str
         if key in _WIDE and not self.has_wide:
             raise TypeError(f"{self.name}: no {np.dtype(dt)} type in this kernel language")
         return self.types[key]
+
+    def functions(self, helpers: str) -> str:
+        """``helpers`` (definitions of ``nr_*`` functions, one per line start) marked callable from kernels."""
+        if not self.func_prefix:
+            return helpers
+        return re.sub(r"^(?=[A-Za-z_][\w ]*\bnr_\w+\()", self.func_prefix, helpers, flags=re.M)
+
+    def zero(self, ctype: str) -> str:
+        return self.zeros.get(ctype, f"({ctype})0")
 
     def gid(self, axis: int = 0) -> str:
         return self.ids[0].format(a=_AXES[axis], n=axis)
@@ -107,7 +122,7 @@ class Dialect:
         for fn, helper in self.missing.items():
             code, n = re.subn(rf"\b{fn}\(", f"nr_{fn}(", code)
             if n:
-                out.append(helper + "\n")
+                out.append(self.functions(helper) + "\n")
         return "".join(out) + code
 
 
@@ -148,7 +163,9 @@ CUDA = Dialect(
     barrier="__syncthreads();",
     ids=("((long)blockIdx.{a} * blockDim.{a} + threadIdx.{a})", "(long)threadIdx.{a}", "(long)blockIdx.{a}"),
     prelude=_CUDA_PRELUDE,
-    types={**_TYPES, np.dtype(np.int8).str: "signed char"},
+    types={**_TYPES, np.dtype(np.int8).str: "schar"},  # plain char's signedness is the platform's
+    func_prefix="__device__ ",
+    zeros={"float2": "make_float2(0, 0)", "double2": "make_double2(0, 0)"},
 )
 
 DIALECTS = {d.name: d for d in (OPENCL, METAL, CUDA)}

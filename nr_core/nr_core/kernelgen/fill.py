@@ -37,5 +37,5 @@ def tri(d: Dialect, dt: str, mode: str) -> Kernel:
     p.arg(IDX, "R", "C", "k", "n")
     val = "(" + T + ")1" if mode == "eye" else "x[x_off + i]"
     body = (f"    long i = {d.gid(0)};\n    if (i >= n) return;\n    long col = i % C, row = (i / C) % R;\n"
-            f"    out[i] = ({test}) ? {val} : ({T})0;\n")
+            f"    out[i] = ({test}) ? {val} : {d.zero(T)};\n")
     return build(d, p, "nr_tri", body, (dt,))

@@ -66,5 +66,5 @@ def offset(prefix: str, nd: int, k: str = "k") -> str:
 
 def build(d: Dialect, p: Params, name: str, body: str, dtypes=(), helpers: str = "") -> Kernel:
     """Assemble one kernel: dialect header, helper functions, signature, body."""
-    code = helpers + "\n" + d.signature(name, p.params) + "\n{\n" + body + "}\n"
+    code = d.functions(helpers) + "\n" + d.signature(name, p.params) + "\n{\n" + body + "}\n"
     return Kernel(d.finish(dtypes, code), name, tuple(p.dtypes), tuple(p.params), d.barrier in body)
