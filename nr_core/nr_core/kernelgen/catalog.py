@@ -98,6 +98,8 @@ def _matmuls(d: Dialect, dts: list[str]) -> Iterator[Kernel]:
         yield matmul.pack(d, dt, 4, 0)
         yield matmul.pack(d, dt, 16, 1)
         yield matmul.blocked(d, dt, 4, 16)
+        yield matmul.naive(d, dt, 0)
+    yield matmul.naive(d, _F32, 2)
     for tile, work in ((64, 8), (32, 4), (8, 1)):
         yield matmul.tiled(d, _F32, 1, tile, work)
 

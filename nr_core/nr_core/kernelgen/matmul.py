@@ -1,6 +1,8 @@
 """Matrix products. Two forms of C = A @ B, both batched and reading A and B through strides:
 
 - ``tiled``: local-memory tiles shared by a work-group (GPUs, where work-items of a group run together);
+- ``naive``: one work-item per element of C (CPU devices, for small products and non-float dtypes, where
+  the blocked form's compile time and extra launches cost more than it saves);
 - ``pack`` + ``blocked``: operands copied into panels laid out in the order the product reads them, then
   one work-item per ``rows x cols`` block of C held in registers, no barrier (CPU devices such as PoCL, whose
   compiler vectorises the unrolled block; measured 3-5x the tiled form there).
@@ -111,3 +113,25 @@ def blocked(d: Dialect, dt: str, rows: int, cols: int) -> Kernel:
             "".join(f"        if (m0 + {i} < M && n0 + {j} < N) out[{i} * N + {j}] = c{i}_{j};\n" for i, j in cells),
             "    }\n"]
     return build(d, p, "nr_blocked", "".join(body), (dt,))
+
+
+@lru_cache(maxsize=64)
+def naive(d: Dialect, dt: str, nb: int) -> Kernel:
+    """C[z, m, n] = sum_k A[z, m, k] B[z, k, n], one work-item per element, operands through strides."""
+    T = d.ctype(dt)
+    p = Params(d)
+    p.ptr("out", dt, "C")
+    p.ptr("in", dt, "A")
+    p.ptr("in", dt, "B")
+    p.arg(IDX, "M", "N", "K", "a_off", "a_r", "a_c", "b_off", "b_r", "b_c", "n")
+    p.dims("bd", nb)
+    p.dims("bsa", nb)
+    p.dims("bsb", nb)
+    body = (f"    long i = {d.gid(0)};\n    if (i >= n) return;\n"
+            "    long col = i % N, t = i / N;\n    long row = t % M, z = t / M;\n" + coords("z", "bd", nb)
+            + _batch_base("ab", "a_off", "bsa", nb) + _batch_base("bb", "b_off", "bsb", nb)
+            + f"    {d.global_ptr} const {T}* pa = A + ab + row * a_r;\n"
+            f"    {d.global_ptr} const {T}* pb = B + bb + col * b_c;\n"
+            f"    {T} acc = 0;\n    for (long k = 0; k < K; ++k) acc += pa[k * a_c] * pb[k * b_r];\n"
+            "    C[i] = acc;\n")
+    return build(d, p, "nr_matmul_naive", body, (dt,))

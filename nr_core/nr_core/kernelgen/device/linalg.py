@@ -15,6 +15,7 @@ SHAPES = ((64, 8), (32, 4), (16, 2), (8, 1))
 # (rows, cols) of C per work-item on CPU devices: 4 x 16 measured best on PoCL/znver3 (about 100 GFLOP/s at
 # 1024^2 on 2 cores, 10x the tiled kernel); 64 accumulators stay in vector registers
 BLOCK = (4, 16)
+BLOCKED_MIN_WORK = 1 << 18  # multiply-adds below which one naive launch beats packing (3 launches)
 
 
 def _shape_for(rt, itemsize: int, M: int, N: int) -> tuple[int, int]:
@@ -56,8 +57,10 @@ def matmul(x1, x2):
     B = math.prod(batch)
     if B and M and N:
         bd, (bsa, bsb) = coalesce(batch, [_batch_strides(a, batch), _batch_strides(b, batch)])
-        if rt.is_cpu:
+        if rt.is_cpu and a.dtype.kind == "f" and M * N * K * B >= BLOCKED_MIN_WORK:
             _blocked(rt, a, b, out, (M, N, K, B), bd, bsa, bsb)
+        elif rt.is_cpu:
+            _naive(rt, a, b, out, (M, N, K, B), bd, bsa, bsb)
         else:
             _tiled(rt, a, b, out, (M, N, K, B), bd, bsa, bsb)
     return out.view(final, tuple(s for s, keep in zip(out.strides, shape_mask(len(batch), vec_a, vec_b)) if keep),
@@ -96,3 +99,11 @@ def _blocked(rt, a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, mnkb: tupl
                   [panel.storage.buf, src.storage.buf, src.offset, s_line, s_k, lines, K, nblk, n, *bd, *bs])
     rt.run(gen.blocked(d, dt.str, rows, cols), (NB, MB, B), (1, 1, 1),
            [out.storage.buf, pa.storage.buf, pb.storage.buf, M, N, K, MB, NB])
+
+
+def _naive(rt, a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, mnkb: tuple, bd, bsa, bsb) -> None:
+    M, N, K, B = mnkb
+    n = M * N * B
+    rt.run_1d(gen.naive(rt.dialect, a.dtype.str, len(bd)), n,
+              [out.storage.buf, a.storage.buf, b.storage.buf, M, N, K, a.offset, a.strides[-2], a.strides[-1],
+               b.offset, b.strides[-2], b.strides[-1], n, *bd, *bsa, *bsb])
