@@ -8,9 +8,7 @@ import numpy as np
 import pyopencl as cl
 
 from nr_core.kernelgen import OPENCL, Kernel
-from nr_core.kernelgen.device.runtime import Runtime, bucket, round_up
-
-__all__ = ["DeviceRuntime", "bucket", "round_up"]
+from nr_core.kernelgen.device.runtime import Runtime
 
 
 class DeviceRuntime(Runtime):

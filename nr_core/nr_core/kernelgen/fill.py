@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
-
 from .dialect import Dialect
 from .source import IDX, Kernel, Params, build
 
