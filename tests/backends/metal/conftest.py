@@ -22,12 +22,11 @@ class _ShimPlugin:
 
 
 @pytest.fixture(scope="session")
-def shim_backend(tmp_path_factory):
+def shim_backend():
     if shutil.which("g++") is None and shutil.which("clang++") is None and not os.environ.get("NR_SHIM_CXX"):
         pytest.skip("the MSL shim needs g++ or clang++")
-    saved = {k: os.environ.get(k) for k in ("NR_METAL_RUNTIME", "NR_SHIM_CACHE")}
-    os.environ["NR_METAL_RUNTIME"] = "shim"
-    os.environ.setdefault("NR_SHIM_CACHE", str(tmp_path_factory.getbasetemp().parent / "nr-metal-shim"))
+    saved = os.environ.get("NR_METAL_RUNTIME")
+    os.environ["NR_METAL_RUNTIME"] = "shim"  # compiled kernels are cached by content in ~/.cache/nr-metal-shim
     REGISTRY.ensure()
     REGISTRY.unregister_plugin("metal")
     REGISTRY.register_plugin(_ShimPlugin(), "metal-shim", "nr-backend-metal")
@@ -35,11 +34,10 @@ def shim_backend(tmp_path_factory):
         yield REGISTRY.backend_for(Device("metal", 0))
     finally:
         REGISTRY.unregister_plugin("metal-shim")
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        if saved is None:
+            os.environ.pop("NR_METAL_RUNTIME", None)
+        else:
+            os.environ["NR_METAL_RUNTIME"] = saved
         import nr_backend_metal.plugin as entry
         REGISTRY.register_plugin(entry, "metal", "nr-backend-metal")
 
