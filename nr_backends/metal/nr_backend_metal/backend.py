@@ -30,14 +30,16 @@ class MetalBackend(Backend):
     install_hint = INSTALL_HINT
     capabilities = Capabilities(dtypes=DTYPES, data_dependent_shapes=True, dlpack=True)
 
-    def __init__(self) -> None:
+    def __init__(self, runtime: str | None = None) -> None:
+        """``runtime``: "metal" or "shim"; None reads ``NR_METAL_RUNTIME`` at probe time (default "metal")."""
         super().__init__()
+        self._choice = runtime
         self._runtime = None
         self._name = ""
 
     # -- availability ------------------------------------------------------------------------------
     def probe(self) -> tuple[bool, str]:
-        choice = os.environ.get("NR_METAL_RUNTIME", "").strip().lower()
+        choice = self._choice if self._choice is not None else os.environ.get("NR_METAL_RUNTIME", "").strip().lower()
         if choice == "shim":
             from .runtime_shim import ShimRuntime, find_compiler
             cxx = find_compiler()

@@ -1,5 +1,6 @@
-"""Fixtures of the Metal backend tests: the backend on the shim runtime (MSL through g++ on the host), registered
-for this session in place of the entry-point one, which stays unavailable off macOS."""
+"""Fixtures of the Metal backend tests: the backend on the shim runtime (MSL through g++ on the host; compiled
+kernels cached by content in ~/.cache/nr-metal-shim), registered for this session in place of the entry-point
+one, which stays unavailable off macOS."""
 from __future__ import annotations
 
 import os
@@ -18,15 +19,13 @@ class _ShimPlugin:
     @nr.hookimpl
     def nr_register_backends(self, register):
         from nr_backend_metal.backend import MetalBackend
-        register(MetalBackend())
+        register(MetalBackend(runtime="shim"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shim_backend():
     if shutil.which("g++") is None and shutil.which("clang++") is None and not os.environ.get("NR_SHIM_CXX"):
         pytest.skip("the MSL shim needs g++ or clang++")
-    saved = os.environ.get("NR_METAL_RUNTIME")
-    os.environ["NR_METAL_RUNTIME"] = "shim"  # compiled kernels are cached by content in ~/.cache/nr-metal-shim
     REGISTRY.ensure()
     REGISTRY.unregister_plugin("metal")
     REGISTRY.register_plugin(_ShimPlugin(), "metal-shim", "nr-backend-metal")
@@ -34,14 +33,10 @@ def shim_backend():
         yield REGISTRY.backend_for(Device("metal", 0))
     finally:
         REGISTRY.unregister_plugin("metal-shim")
-        if saved is None:
-            os.environ.pop("NR_METAL_RUNTIME", None)
-        else:
-            os.environ["NR_METAL_RUNTIME"] = saved
         import nr_backend_metal.plugin as entry
         REGISTRY.register_plugin(entry, "metal", "nr-backend-metal")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def rt(shim_backend):
     return shim_backend.runtime(Device("metal", 0))

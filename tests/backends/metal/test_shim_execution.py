@@ -31,7 +31,7 @@ class _Stub:
     """Stands in for a compiled kernel during the discovery pass."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def prebuilt(request, rt):
     mine = [item.callspec.params["case"] for item in request.session.items
             if getattr(item, "originalname", "") == "test_sample_runs_on_the_shim"]
