@@ -18,6 +18,7 @@ import numpy as np
 
 from nr_core.kernelgen import METAL, Kernel
 from nr_core.kernelgen.device.runtime import Runtime
+from nr_core.kernelgen.source import split_arguments
 
 
 def default_device():
@@ -97,12 +98,11 @@ class MetalRuntime(Runtime):
             self._open = self.queue.commandBuffer()
         enc = self._open.computeCommandEncoder()
         enc.setComputePipelineState_(handle.state)
-        for i, (a, dt) in enumerate(zip(args, handle.kern.arg_dtypes)):
-            if dt is None:
-                enc.setBuffer_offset_atIndex_(a, 0, i)
-            else:
-                raw = np.array(a, dtype=dt).tobytes()
-                enc.setBytes_length_atIndex_(raw, len(raw), i)
+        bufs, block = split_arguments(handle.kern, args) if handle.kern.packed else (args, b"")
+        for i, buf in enumerate(bufs):
+            enc.setBuffer_offset_atIndex_(buf, 0, i)
+        if block:  # the scalars, one struct after the buffers (Metal binds at most 31 buffers)
+            enc.setBytes_length_atIndex_(block, len(block), len(bufs))
         groups = tuple(g // n for g, n in zip(tuple(gsize), local + (1,) * (len(gsize) - len(local))))
         enc.dispatchThreadgroups_threadsPerThreadgroup_(_size(groups), _size(local))
         enc.endEncoding()

@@ -20,6 +20,7 @@ import numpy as np
 
 from nr_core.kernelgen import METAL, Kernel
 from nr_core.kernelgen.device.runtime import Runtime
+from nr_core.kernelgen.source import split_arguments
 
 SHIM_DIR = Path(__file__).parent / "shim"
 CXX_FLAGS = ("-std=c++17", "-O1", "-shared", "-fPIC", "-w", "-fno-fast-math")
@@ -37,15 +38,19 @@ def cache_dir() -> Path:
 
 def entry_point(kern: Kernel, entry: str = "nr_item", name: str = "") -> str:
     """C entry ``entry(args, gid, lid, grp)`` calling the kernel (``name``, default its own) with its parameters
-    bound from ``args``."""
+    bound from ``args``: the buffers in order, then (a packed kernel) its scalar struct."""
+    name = name or kern.name
+    scope = name.rsplit("::", 1)[0] + "::" if "::" in name else ""
     binds = []
-    for i, (kind, ctype, _) in enumerate(kern.params):
-        if kind == "arg":
-            binds.append(f"*(const {ctype}*)a[{i}]")
-        else:
-            binds.append(f"({'const ' if kind == 'in' else ''}{ctype}*)a[{i}]")
+    for kind, ctype, _ in kern.params:
+        if kind != "arg":
+            binds.append(f"({'const ' if kind == 'in' else ''}{ctype}*)a[{len(binds)}]")
+        elif not kern.packed:
+            binds.append(f"*(const {ctype}*)a[{len(binds)}]")
+    if kern.packed:
+        binds.append(f"*(const {scope}nr_args_{kern.name}*)a[{len(binds)}]")
     return (f'\nextern "C" void {entry}(void** a, uint3 gid, uint3 lid, uint3 grp) {{\n'
-            f"    {name or kern.name}({', '.join(binds + ['gid', 'lid', 'grp'])});\n}}\n")
+            f"    {name}({', '.join(binds + ['gid', 'lid', 'grp'])});\n}}\n")
 
 
 def _build(cmd: list, source: str, out: Path) -> None:
@@ -141,14 +146,15 @@ class ShimRuntime(Runtime):
     def launch(self, handle: _Compiled, gsize: tuple, lsize: tuple | None, args: list) -> None:
         g = tuple(gsize) + (1,) * (3 - len(gsize))
         loc = tuple(lsize or (1,)) + (1,) * (3 - len(lsize or (1,)))
-        keep, ptrs = [], (ctypes.c_void_p * len(args))()
-        for i, (a, dt) in enumerate(zip(args, handle.kern.arg_dtypes)):
-            if dt is None:
-                ptrs[i] = a.ctypes.data
-            else:
-                v = np.array(a, dtype=dt)
-                keep.append(v)
-                ptrs[i] = v.ctypes.data
+        kern = handle.kern
+        if kern.packed:
+            bufs, block = split_arguments(kern, args)
+            keep = ctypes.create_string_buffer(block, len(block))
+            addrs = [b.ctypes.data for b in bufs] + [ctypes.addressof(keep)]
+        else:
+            keep = [a if dt is None else np.array(a, dtype=dt) for a, dt in zip(args, kern.arg_dtypes)]
+            addrs = [v.ctypes.data for v in keep]
+        ptrs = (ctypes.c_void_p * len(addrs))(*addrs)
         rc = self.support.nr_shim_run(handle.item, ptrs, *g, *loc, int(handle.barrier))
         if rc:
             raise RuntimeError(f"metal shim: could not start {loc} threads for {handle.kern.name}")

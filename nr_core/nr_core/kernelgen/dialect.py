@@ -68,7 +68,7 @@ class Dialect:
     has_wide: bool = True            # float64 and complex128 exist
     builtin_params: str = ""         # trailing kernel parameters that carry the indices (Metal)
     bind_attrs: bool = False         # ``[[buffer(i)]]`` on every parameter (Metal)
-    scalar_by_ref: bool = False      # scalars arrive as ``constant T&`` (Metal) rather than by value
+    pack_scalars: bool = False       # scalars arrive in one struct after the buffers (Metal), not one by one
     types: dict = field(default_factory=lambda: dict(_TYPES), hash=False, compare=False)
     missing: dict = field(default_factory=dict, hash=False, compare=False)  # name -> nr_<name> definition
     func_prefix: str = ""           # what marks a helper function callable from kernels (CUDA's __device__)
@@ -98,20 +98,33 @@ class Dialect:
     def group(self, axis: int = 0) -> str:
         return self.ids[2].format(a=_AXES[axis], n=axis)
 
-    def signature(self, name: str, params: list) -> str:
-        """``params``: (kind, ctype, name) with kind ``out`` (buffer), ``in`` (read-only buffer) or ``arg``."""
-        parts = []
-        for i, (kind, ct, nm) in enumerate(params):
-            attr = f" [[buffer({i})]]" if self.bind_attrs else ""
+    def signature(self, name: str, params: list) -> tuple[str, str, str]:
+        """(declarations, signature, prologue) of a kernel taking ``params``: (kind, ctype, name) with kind
+        ``out`` (buffer), ``in`` (read-only buffer) or ``arg`` (scalar).
+
+        With ``pack_scalars`` the scalars travel in one struct after the buffers (Metal binds at most 31
+        buffers, and each ``constant T&`` scalar would take one), unpacked into locals by the prologue."""
+        parts, scalars = [], []
+        for kind, ct, nm in params:
+            attr = f" [[buffer({len(parts)})]]" if self.bind_attrs else ""
             if kind == "arg":
-                parts.append(f"constant {ct}& {nm}{attr}" if self.scalar_by_ref else f"const {ct} {nm}")
+                if self.pack_scalars:
+                    scalars.append((ct, nm))
+                else:
+                    parts.append(f"const {ct} {nm}")
             else:
                 const = "const " if kind == "in" else ""
                 words = (self.global_ptr, f"{const}{ct}*", self.restrict, f"{nm}{attr}")
                 parts.append(" ".join(w for w in words if w))
+        decl = prologue = ""
+        if scalars:
+            struct = f"nr_args_{name}"
+            decl = f"struct {struct} {{ {' '.join(f'{ct} {nm};' for ct, nm in scalars)} }};\n"
+            parts.append(f"constant {struct}& nr_a [[buffer({len(parts)})]]")
+            prologue = "".join(f"    const {ct} {nm} = nr_a.{nm};\n" for ct, nm in scalars)
         if self.builtin_params:
             parts.append(self.builtin_params)
-        return f"{self.kernel} {name}({', '.join(parts)})"
+        return decl, f"{self.kernel} {name}({', '.join(parts)})", prologue
 
     def finish(self, dtypes, code: str) -> str:
         """The whole source: prelude, the fp64 pragma if needed, helpers standing in for missing functions
@@ -150,7 +163,7 @@ METAL = Dialect(
     builtin_params=("uint3 nr_gid [[thread_position_in_grid]], uint3 nr_lid [[thread_position_in_threadgroup]], "
                     "uint3 nr_grp [[threadgroup_position_in_grid]]"),
     bind_attrs=True,
-    scalar_by_ref=True,
+    pack_scalars=True,
     missing=_MSL_MISSING,
 )
 

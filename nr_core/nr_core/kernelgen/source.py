@@ -13,13 +13,32 @@ IDX = np.dtype(np.int64)
 @dataclass(frozen=True)
 class Kernel:
     """A generated kernel: source, entry name, argument dtypes (None for buffers) and the parameter list
-    (kind, C type, name) a runtime needs to bind arguments."""
+    (kind, C type, name) a runtime needs to bind arguments; ``packed``: the scalars are one struct after the
+    buffers (``scalar_block`` builds it)."""
 
     source: str
     name: str
     arg_dtypes: tuple
     params: tuple
     uses_barrier: bool = False
+    packed: bool = False
+
+    def scalar_block(self) -> np.dtype:
+        """The NumPy structured dtype laid out as the kernel's scalar struct (C alignment, as MSL's)."""
+        return np.dtype([(nm, dt) for (kind, _, nm), dt in zip(self.params, self.arg_dtypes) if kind == "arg"],
+                        align=True)
+
+
+def split_arguments(kern: Kernel, args: list) -> tuple[list, bytes]:
+    """A packed kernel's launch arguments as (buffers in order, the scalar struct's bytes)."""
+    block = np.zeros((), dtype=kern.scalar_block())
+    bufs = []
+    for (kind, _, nm), a in zip(kern.params, args):
+        if kind == "arg":
+            block[nm] = a
+        else:
+            bufs.append(a)
+    return bufs, block.tobytes()
 
 
 class Params:
@@ -66,5 +85,7 @@ def offset(prefix: str, nd: int, k: str = "k") -> str:
 
 def build(d: Dialect, p: Params, name: str, body: str, dtypes=(), helpers: str = "") -> Kernel:
     """Assemble one kernel: dialect header, helper functions, signature, body."""
-    code = d.functions(helpers) + "\n" + d.signature(name, p.params) + "\n{\n" + body + "}\n"
-    return Kernel(d.finish(dtypes, code), name, tuple(p.dtypes), tuple(p.params), d.barrier in body)
+    decl, sig, prologue = d.signature(name, p.params)
+    code = d.functions(helpers) + "\n" + decl + sig + "\n{\n" + prologue + body + "}\n"
+    packed = d.pack_scalars and any(kind == "arg" for kind, _, _ in p.params)
+    return Kernel(d.finish(dtypes, code), name, tuple(p.dtypes), tuple(p.params), d.barrier in body, packed)

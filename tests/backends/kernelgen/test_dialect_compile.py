@@ -80,3 +80,18 @@ def test_one_expression_table_serves_all_dialects():
         bodies[d.name] = src[src.index("{"):]
         assert exprs.template("relu", 1, __import__("numpy").dtype(F32)).format(a="t0", T="float") in src
     assert "get_global_id(0)" in bodies["opencl"] and "nr_gid.x" in bodies["metal"] and "blockIdx.x" in bodies["cuda"]
+
+
+def test_the_largest_fused_metal_kernel_fits_metals_31_buffer_slots():
+    from nr_core.kernelgen.device.lazy import MAX_LEAVES
+    ins = tuple((F32, False) for _ in range(MAX_LEAVES))
+    code, prev = [], "i0"
+    for i in range(1, MAX_LEAVES):
+        code.append(("add", F32, F32, (prev, f"i{i}")))
+        prev = f"t{i - 1}"
+    kern = elementwise(METAL, ins, (F32, F32), tuple(code), (F32, False), 3)
+    slots = re.findall(r"\[\[buffer\((\d+)\)\]\]", kern.source)
+    assert len(slots) == MAX_LEAVES + 2 and max(map(int, slots)) < 31  # inputs, output, one scalar struct
+    assert kern.packed and kern.scalar_block().names[:2] == ("o_off", "o_s0")
+    if _cxx():
+        assert _msl_check(kern.source).returncode == 0
