@@ -86,16 +86,19 @@ def pack(d: Dialect, dt: str, width: int, nb: int) -> Kernel:
 
 @lru_cache(maxsize=64)
 def blocked(d: Dialect, dt: str, rows: int, cols: int) -> Kernel:
-    """C[z] = A[z] @ B[z] over packed panels: work-item (n-block, m-block, z) keeps a ``rows x cols`` block of
-    C in scalar registers and walks K once, reading both panels contiguously. C is contiguous (Z, M, N)."""
+    """C[z] = A[z] @ B[z] over packed panels: work-item (m-block, n-block, z) keeps a ``rows x cols`` block of
+    C in scalar registers and walks K once, reading both panels contiguously.
+
+    C is padded to whole blocks, (Z, MB * rows, NB * cols), so every store is unconditional: a second,
+    guarded store path kept LLVM from vectorising the float64 block (4x slower on PoCL)."""
     T = d.ctype(dt)
     p = Params(d)
     p.ptr("out", dt, "C")
     p.ptr("in", dt, "PA")
     p.ptr("in", dt, "PB")
-    p.arg(IDX, "M", "N", "K", "MB", "NB")
+    p.arg(IDX, "K", "MB", "NB")
     cells = [(i, j) for i in range(rows) for j in range(cols)]
-    body = [f"    long nb = {d.gid(0)}, mb = {d.gid(1)}, z = {d.gid(2)};\n",
+    body = [f"    long mb = {d.gid(0)}, nb = {d.gid(1)}, z = {d.gid(2)};\n",
             "    if (nb >= NB || mb >= MB) return;\n",
             f"    {d.global_ptr} const {T}* pa = PA + (z * MB + mb) * K * {rows};\n",
             f"    {d.global_ptr} const {T}* pb = PB + (z * NB + nb) * K * {cols};\n",
@@ -105,13 +108,9 @@ def blocked(d: Dialect, dt: str, rows: int, cols: int) -> Kernel:
             "".join(f"        {T} b{j} = pb[{j}];\n" for j in range(cols)),
             "".join(f"        c{i}_{j} += a{i} * b{j};\n" for i, j in cells),
             "    }\n",
-            f"    long m0 = mb * {rows}, n0 = nb * {cols};\n",
-            f"    {d.global_ptr} {T}* out = C + (z * M + m0) * N + n0;\n",
-            f"    if (m0 + {rows} <= M && n0 + {cols} <= N) {{\n",
-            "".join(f"        out[{i} * N + {j}] = c{i}_{j};\n" for i, j in cells),
-            "    } else {\n",
-            "".join(f"        if (m0 + {i} < M && n0 + {j} < N) out[{i} * N + {j}] = c{i}_{j};\n" for i, j in cells),
-            "    }\n"]
+            f"    long ld = NB * {cols};\n",
+            f"    {d.global_ptr} {T}* out = C + ((z * MB + mb) * {rows}) * ld + nb * {cols};\n",
+            "".join(f"    out[{i} * ld + {j}] = c{i}_{j};\n" for i, j in cells)]
     return build(d, p, "nr_blocked", "".join(body), (dt,))
 
 

@@ -53,11 +53,17 @@ def matmul(x1, x2):
     final = shape[:-2] + (() if vec_a else (M,)) + (() if vec_b else (N,))
     if K == 0:
         return lazy.full(rt, final, 0, a.dtype)
-    out = DeviceBuffer.empty(rt, shape, a.dtype)
     B = math.prod(batch)
+    blocked = rt.is_cpu and a.dtype.kind == "f" and M * N * K * B >= BLOCKED_MIN_WORK
+    if blocked:  # C padded to whole blocks; the result views its top-left M x N
+        rows, cols = BLOCK
+        padded = DeviceBuffer.empty(rt, batch + (-(-M // rows) * rows, -(-N // cols) * cols), a.dtype)
+        out = padded.view(shape, padded.strides, 0)
+    else:
+        out = DeviceBuffer.empty(rt, shape, a.dtype)
     if B and M and N:
         bd, (bsa, bsb) = coalesce(batch, [_batch_strides(a, batch), _batch_strides(b, batch)])
-        if rt.is_cpu and a.dtype.kind == "f" and M * N * K * B >= BLOCKED_MIN_WORK:
+        if blocked:
             _blocked(rt, a, b, out, (M, N, K, B), bd, bsa, bsb)
         elif rt.is_cpu:
             _naive(rt, a, b, out, (M, N, K, B), bd, bsa, bsb)
@@ -84,7 +90,7 @@ def _tiled(rt, a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, mnkb: tuple,
 
 def _blocked(rt, a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, mnkb: tuple, bd, bsa, bsb) -> None:
     """Pack A into row panels and B into column panels (each read once, from any strides), then the
-    register-blocked product over the panels."""
+    register-blocked product over the panels into ``out``, a view of C padded to whole blocks."""
     M, N, K, B = mnkb
     rows, cols = BLOCK
     MB, NB = -(-M // rows), -(-N // cols)
@@ -97,8 +103,8 @@ def _blocked(rt, a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, mnkb: tupl
         n = panel.size // width
         rt.run_1d(gen.pack(d, dt.str, width, len(bd)), n,
                   [panel.storage.buf, src.storage.buf, src.offset, s_line, s_k, lines, K, nblk, n, *bd, *bs])
-    rt.run(gen.blocked(d, dt.str, rows, cols), (NB, MB, B), (1, 1, 1),
-           [out.storage.buf, pa.storage.buf, pb.storage.buf, M, N, K, MB, NB])
+    rt.run(gen.blocked(d, dt.str, rows, cols), (MB, NB, B), (1, 1, 1),
+           [out.storage.buf, pa.storage.buf, pb.storage.buf, K, MB, NB])
 
 
 def _naive(rt, a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, mnkb: tuple, bd, bsa, bsb) -> None:
