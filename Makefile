@@ -6,9 +6,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 # every distribution of the monorepo, installed editable (their third-party dependencies come from requirements)
-LOCAL := nr_core nr_backends/cpu $(wildcard nr_autograd nr_nn nr_optim nr_data nr_distributed nr_models nr_train nr_backends/opencl nr_backends/cuda plugins/*)
+LOCAL := nr_core nr_backends/cpu $(wildcard nr_autograd nr_nn nr_optim nr_data nr_distributed nr_models nr_train nr_backends/opencl nr_backends/cuda nr_backends/metal plugins/*)
 
-.PHONY: demo test kit bench install clean
+.PHONY: demo test kit kit-metal-shim bench install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ kit: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --pyargs nr_core.testing --nr-device cpu
 	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --pyargs nr_core.testing --nr-device example
 	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --pyargs nr_core.testing --nr-device opencl
+
+# the kit on metal:0 through the MSL shim (kernels compiled by g++ and run on the host; the first run compiles
+# every kernel, about 0.2 s each, into ~/.cache/nr-metal-shim)
+kit-metal-shim: $(STAMP)
+	NR_METAL_RUNTIME=shim $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --pyargs nr_core.testing --nr-device metal
 
 bench: $(STAMP)
 	$(PY) asv_bench/compare_core.py

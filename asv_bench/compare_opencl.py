@@ -24,7 +24,7 @@ def _ms(fn, number: int) -> float:
 def _sync(x) -> None:
     """Wait for an nr array's pending work (fused expressions are realised, the queue drained)."""
     if x.device.kind == "opencl":
-        from nr_backend_opencl.lazy import realize
+        from nr_core.kernelgen.device.lazy import realize
         realize(x._data).rt.finish()
 
 

@@ -14,7 +14,7 @@ DEVICES = [d for d in available_devices() if d.startswith(("cpu", "opencl"))]
 
 def _sync(x):
     if x.device.kind == "opencl":
-        from nr_backend_opencl.lazy import realize
+        from nr_core.kernelgen.device.lazy import realize
         realize(x._data).rt.finish()
     return x
 

@@ -1,8 +1,9 @@
 """The CUDA backend: the ndarray-module base with ``xp = cupy``, plus what differs on a GPU.
 
 What differs: devices and the current-device context, CuPy's memory pool, pinned host memory for
-``DataLoader(pin_memory=True)``, device-side random numbers, zero-copy DLPack with PyTorch/CuPy, and
-single-kernel activations through ``ElementwiseKernel``.
+``DataLoader(pin_memory=True)``, device-side random numbers, zero-copy DLPack with PyTorch/CuPy, and fused
+elementwise chains: nr_core's generator writes each chain as one CUDA C kernel, compiled by
+``cupy.RawModule`` (``fusion.py``).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
 from nr_core.optable import OPS
 
-from .kernels import fused_kernels
+from .fusion import CudaRuntime, fusing_kernels, realized
 
 INSTALL_HINT = 'pip install "neurarust[cuda]"   (cupy-cuda12x; needs an NVIDIA GPU with a CUDA 12 driver)'
 
@@ -32,6 +33,7 @@ class CudaBackend(NdarrayBackend):
         self.kernels = {}
         self.xp = None
         self._count = 0
+        self._runtimes: dict = {}
 
     def probe(self) -> tuple[bool, str]:
         try:
@@ -45,8 +47,7 @@ class CudaBackend(NdarrayBackend):
         if self._count == 0:
             return False, f"CuPy {cupy.__version__} found no CUDA device"
         self.xp = cupy
-        kernels = self.make_kernels()
-        kernels.update(fused_kernels(cupy))
+        kernels = fusing_kernels(cupy, self.make_kernels(), self.runtime_of)
         self.kernels.update((name, self.adapt_kernel(name, kernel)) for name, kernel in kernels.items())
         return True, f"CuPy {cupy.__version__}, {self._count} device(s)"
 
@@ -70,13 +71,27 @@ class CudaBackend(NdarrayBackend):
             out[Device("cuda", i)] = f"{name}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
         return out
 
+    def runtime_of(self, arr) -> CudaRuntime:
+        """The fusion runtime of the device a CuPy array lives on."""
+        index = arr.device.id
+        rt = self._runtimes.get(index)
+        if rt is None:
+            rt = self._runtimes[index] = CudaRuntime(self.xp, index)
+        return rt
+
     # -- transfer -----------------------------------------------------------------------------
     def from_host(self, array: np.ndarray, device: Device):
         with self.xp.cuda.Device(device.index):
             return self.xp.asarray(array)
 
     def to_host(self, buf) -> np.ndarray:
-        return self.xp.asnumpy(buf)
+        return self.xp.asnumpy(realized(buf))
+
+    def dlpack(self, buf, **kwargs):
+        return realized(buf).__dlpack__(**kwargs)
+
+    def dlpack_device(self, buf) -> tuple[int, int]:
+        return realized(buf).__dlpack_device__()
 
     def from_dlpack(self, obj, device: Device, copy=None):
         with self.xp.cuda.Device(device.index):

@@ -52,7 +52,7 @@ class OpenCLBackend(Backend):
         self._found = found
         if not all("cl_khr_fp64" in d.extensions.split() for _, d in found):
             self.capabilities = Capabilities(dtypes=_ALL - _FP64, data_dependent_shapes=True, dlpack=True)
-        from .kernels import build_kernels
+        from nr_core.kernelgen.device.kernels import build_kernels
         self.kernels.update(build_kernels(self))
         names = "; ".join(f"opencl:{i} {d.name.strip()}" for i, (_, d) in enumerate(found))
         return True, f"{len(found)} device(s): {names}"
@@ -88,11 +88,11 @@ class OpenCLBackend(Backend):
 
     # -- transfer ----------------------------------------------------------------------------------
     def from_host(self, array: np.ndarray, device: Device) -> Any:
-        from .transfer import from_host
+        from nr_core.kernelgen.device.transfer import from_host
         return from_host(self.runtime(device), array)
 
     def to_host(self, buf) -> np.ndarray:
-        from .transfer import to_host
+        from nr_core.kernelgen.device.transfer import to_host
         return to_host(buf)
 
     def dlpack(self, buf, **kwargs) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import nr_core as nr
-from nr_backend_opencl.lazy import MAX_NODES, LazyArray
+from nr_core.kernelgen.device.lazy import MAX_NODES, LazyArray
 
 
 def _arrays(dev, *shapes, seed=0):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nr_core as nr
-from nr_backend_opencl.buffer import coalesce, reshape_strides
+from nr_core.kernelgen.device.buffer import coalesce, reshape_strides
 
 RNG = np.random.default_rng(7)
 

@@ -9,7 +9,7 @@ import pytest
 
 import nr_core as nr
 from nr_backend_opencl.backend import OpenCLBackend
-from nr_backend_opencl.runtime import bucket
+from nr_core.kernelgen.device.runtime import bucket
 
 
 def test_same_expression_compiles_once_whatever_the_scalars(dev, rt):

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import math
 
-from . import codegen, lazy
-from .buffer import CLBuffer, broadcast_strides, c_strides, reshape_strides
+from .. import fill
+from . import lazy
+from .buffer import DeviceBuffer, broadcast_strides, c_strides, reshape_strides
 from .lazy import realize
-from .runtime import round_up
-
-LOCAL = 128
 
 
-def reshape(x, shape, copy=None) -> CLBuffer:
+def reshape(x, shape, copy=None) -> DeviceBuffer:
     b = realize(x)
     shape = tuple(shape)
     if copy:
@@ -26,18 +24,18 @@ def reshape(x, shape, copy=None) -> CLBuffer:
     return b.view(shape, strides, b.offset)
 
 
-def permute_dims(x, axes) -> CLBuffer:
+def permute_dims(x, axes) -> DeviceBuffer:
     b = realize(x)
     return b.view(tuple(b.shape[a] for a in axes), tuple(b.strides[a] for a in axes), b.offset)
 
 
-def broadcast_to(x, shape) -> CLBuffer:
+def broadcast_to(x, shape) -> DeviceBuffer:
     b = realize(x)
     shape = tuple(shape)
     return b.view(shape, broadcast_strides(b, shape), b.offset)
 
 
-def flip(x, axis=None) -> CLBuffer:
+def flip(x, axis=None) -> DeviceBuffer:
     b = realize(x)
     axes = range(b.ndim) if axis is None else axis
     strides, off = list(b.strides), b.offset
@@ -48,7 +46,7 @@ def flip(x, axis=None) -> CLBuffer:
     return b.view(b.shape, tuple(strides), off)
 
 
-def basic_index(b: CLBuffer, key) -> CLBuffer:
+def basic_index(b: DeviceBuffer, key) -> DeviceBuffer:
     """The view ``b[key]`` for a key of ints, slices, None and one Ellipsis (bounds checked by the frontend)."""
     parts = key if type(key) is tuple else (key,)
     n_used = sum(1 for k in parts if k is not None and k is not Ellipsis)
@@ -79,12 +77,12 @@ def basic_index(b: CLBuffer, key) -> CLBuffer:
     return b.view(tuple(shape), tuple(strides), off)
 
 
-def concat(*xs, axis: int = 0) -> CLBuffer:
+def concat(*xs, axis: int = 0) -> DeviceBuffer:
     bufs = [realize(x) for x in xs]
     ref = bufs[0]
     total = sum(b.shape[axis] for b in bufs)
     shape = ref.shape[:axis] + (total,) + ref.shape[axis + 1:]
-    out = CLBuffer.empty(ref.rt, shape, ref.dtype)
+    out = DeviceBuffer.empty(ref.rt, shape, ref.dtype)
     at = 0
     for b in bufs:
         n = b.shape[axis]
@@ -94,27 +92,23 @@ def concat(*xs, axis: int = 0) -> CLBuffer:
     return out
 
 
-def triangle(x, k: int, mode: str) -> CLBuffer:
+def triangle(x, k: int, mode: str) -> DeviceBuffer:
     """tril / triu of the last two axes."""
     b = lazy.contiguous(x)
-    out = CLBuffer.empty(b.rt, b.shape, b.dtype)
+    out = DeviceBuffer.empty(b.rt, b.shape, b.dtype)
     n = b.size
     if n:
-        kern = codegen.tri(b.dtype.str, mode)
+        kern = fill.tri(b.rt.dialect, b.dtype.str, mode)
         args = [out.storage.buf, b.storage.buf, b.offset, b.shape[-2], b.shape[-1], k, n]
-        _run(b.rt, kern, n, args)
+        b.rt.run_1d(kern, n, args)
     return out
 
 
-def _run(rt, kern, n, args) -> None:
-    rt.launch(rt.kernel(kern.source, kern.name, kern.arg_dtypes), (round_up(n, LOCAL),), (LOCAL,), args)
-
-
-def eye(rt, n_rows: int, n_cols: int, k: int, dtype) -> CLBuffer:
-    out = CLBuffer.empty(rt, (n_rows, n_cols), dtype)
+def eye(rt, n_rows: int, n_cols: int, k: int, dtype) -> DeviceBuffer:
+    out = DeviceBuffer.empty(rt, (n_rows, n_cols), dtype)
     k = max(-n_rows - 1, min(k, n_cols + 1))  # same diagonal (or none), and fits the kernel's long argument
     n = math.prod(out.shape)
     if n:
-        kern = codegen.tri(out.dtype.str, "eye")
-        _run(rt, kern, n, [out.storage.buf, n_rows, n_cols, k, n])
+        kern = fill.tri(rt.dialect, out.dtype.str, "eye")
+        rt.run_1d(kern, n, [out.storage.buf, n_rows, n_cols, k, n])
     return out

@@ -11,13 +11,12 @@ import weakref
 
 import numpy as np
 
-from . import codegen, exprs
-from .buffer import CLBuffer, Shaped, broadcast_strides, coalesce
-from .runtime import round_up
+from .. import exprs
+from ..elementwise import elementwise
+from .buffer import DeviceBuffer, Shaped, broadcast_strides, coalesce
 
 MAX_NODES = 32   # instructions in one fused kernel
 MAX_LEAVES = 12  # distinct input buffers of one fused kernel
-LOCAL = 128      # work-group size of elementwise launches
 
 
 class Const:
@@ -37,7 +36,7 @@ class LazyArray(Shaped):
 
     def __init__(self, op: str, args: tuple, dtype: np.dtype, shape: tuple, rt) -> None:
         self.op, self.args, self.dtype, self.shape, self.rt = op, args, dtype, shape, rt
-        self.buf: CLBuffer | None = None
+        self.buf: DeviceBuffer | None = None
         self.parents: weakref.WeakSet | None = None
         nodes, leaves = 1, 0
         for a in args:
@@ -47,19 +46,19 @@ class LazyArray(Shaped):
                 if a.parents is None:
                     a.parents = weakref.WeakSet()
                 a.parents.add(self)
-            elif type(a) is CLBuffer:
+            elif type(a) is DeviceBuffer:
                 leaves += 1
                 a.storage.add_reader(self)
         self.nodes, self.leaves = nodes, leaves
 
-    def realize(self) -> CLBuffer:
+    def realize(self) -> DeviceBuffer:
         if self.buf is None:
-            out = CLBuffer.empty(self.rt, self.shape, self.dtype)
+            out = DeviceBuffer.empty(self.rt, self.shape, self.dtype)
             run_into(self, out)
             self._realized(out)
         return self.buf
 
-    def _realized(self, buf: CLBuffer) -> None:
+    def _realized(self, buf: DeviceBuffer) -> None:
         """Keep the result, drop the expression; pending parents now read ``buf``, so a later write to it
         (``x[...] = v`` on this array) runs them first."""
         self.buf, self.args = buf, ()
@@ -73,9 +72,9 @@ class LazyArray(Shaped):
         return f"LazyArray({self.op}, shape={self.shape}, dtype={self.dtype}, realized={self.buf is not None})"
 
 
-def realize(x) -> CLBuffer:
-    """The concrete buffer of a kernel operand (CLBuffer or LazyArray)."""
-    return x if type(x) is CLBuffer else x.realize()
+def realize(x) -> DeviceBuffer:
+    """The concrete buffer of a kernel operand (DeviceBuffer or LazyArray)."""
+    return x if type(x) is DeviceBuffer else x.realize()
 
 
 def _shape_of(args) -> tuple:
@@ -106,7 +105,7 @@ def node(op: str, args: tuple, dtype: np.dtype, rt) -> LazyArray:
                 a = a.realize()
         fixed.append(a)
     n_nodes = 1 + sum(a.nodes for a in fixed if type(a) is LazyArray)
-    n_leaves = sum(a.leaves if type(a) is LazyArray else type(a) is CLBuffer for a in fixed)
+    n_leaves = sum(a.leaves if type(a) is LazyArray else type(a) is DeviceBuffer for a in fixed)
     if n_nodes > MAX_NODES or n_leaves > MAX_LEAVES:
         fixed = [a.realize() if type(a) is LazyArray else a for a in fixed]
     return LazyArray(op, tuple(fixed), dtype, shape, rt)
@@ -117,7 +116,7 @@ class _Program:
     """The instruction list of one expression DAG, each node once (shared sub-expressions are computed once)."""
 
     def __init__(self) -> None:
-        self.leaves: list[CLBuffer] = []
+        self.leaves: list[DeviceBuffer] = []
         self.leaf_ids: dict[int, int] = {}
         self.consts: list[Const] = []
         self.code: list[tuple] = []
@@ -137,7 +136,7 @@ class _Program:
                 self.nodes.append(a)
                 got = self.done[id(a)] = f"t{len(self.code) - 1}"
             return got
-        if t is CLBuffer:
+        if t is DeviceBuffer:
             i = self.leaf_ids.get(id(a))
             if i is None:
                 i = self.leaf_ids[id(a)] = len(self.leaves)
@@ -147,7 +146,7 @@ class _Program:
         return f"c{len(self.consts) - 1}"
 
 
-def _writes_overlap(out: CLBuffer, leaves: list[CLBuffer]) -> bool:
+def _writes_overlap(out: DeviceBuffer, leaves: list[DeviceBuffer]) -> bool:
     """Would writing ``out`` while reading ``leaves`` race? Reading the very element being written is safe."""
     for leaf in leaves:
         if leaf.storage is out.storage and not (leaf.offset == out.offset and leaf.shape == out.shape
@@ -156,7 +155,7 @@ def _writes_overlap(out: CLBuffer, leaves: list[CLBuffer]) -> bool:
     return False
 
 
-def flush_readers(out: CLBuffer, keep: set) -> None:
+def flush_readers(out: DeviceBuffer, keep: set) -> None:
     """Run the pending expressions (other than ``keep``) that read ``out``'s memory, before it changes."""
     readers = out.storage.readers
     if readers:
@@ -165,8 +164,8 @@ def flush_readers(out: CLBuffer, keep: set) -> None:
                 r.realize()
 
 
-def run_into(expr, out: CLBuffer) -> None:
-    """Evaluate ``expr`` (LazyArray, CLBuffer or Const), broadcast and cast to ``out``'s dtype, into ``out``."""
+def run_into(expr, out: DeviceBuffer) -> None:
+    """Evaluate ``expr`` (LazyArray, DeviceBuffer or Const), broadcast and cast to ``out``'s dtype, into ``out``."""
     if type(expr) is not LazyArray or expr.buf is not None:
         src = expr.buf if type(expr) is LazyArray else expr
         op = "astype" if src.dtype != out.dtype else "positive"
@@ -177,7 +176,7 @@ def run_into(expr, out: CLBuffer) -> None:
     prog.ref(expr)
     flush_readers(out, {id(n) for n in prog.nodes})
     if _writes_overlap(out, prog.leaves):
-        tmp = CLBuffer.empty(out.rt, expr.shape, out.dtype)
+        tmp = DeviceBuffer.empty(out.rt, expr.shape, out.dtype)
         run_into(expr, tmp)
         run_into(tmp, out)
         return
@@ -187,7 +186,7 @@ def run_into(expr, out: CLBuffer) -> None:
         dims, strides = coalesce(shape, [out.strides] + [broadcast_strides(b, shape) for b in prog.leaves])
         nd = len(dims)
         flat = [nd == 1 and s[0] == 1 for s in strides]
-        k = codegen.elementwise(tuple((b.dtype.str, f) for b, f in zip(prog.leaves, flat[1:])),
+        k = elementwise(out.rt.dialect, tuple((b.dtype.str, f) for b, f in zip(prog.leaves, flat[1:])),
                                 tuple(c.dtype.str for c in prog.consts), tuple(prog.code),
                                 (out.dtype.str, flat[0]), nd)
         rt = out.rt
@@ -196,21 +195,21 @@ def run_into(expr, out: CLBuffer) -> None:
             args += [b.storage.buf, b.offset, *s]
         args += [c.value for c in prog.consts]
         args += [n, *dims]
-        rt.launch(rt.kernel(k.source, k.name, k.arg_dtypes), (round_up(n, LOCAL),), (LOCAL,), args)
+        rt.run_1d(k, n, args)
 
 
 def elementwise_fn(op: str, nin: int, bool_result: bool, on_complex):
     """The kernel of elementwise ``op``: operands are buffers, lazy nodes or Python scalars; returns a node.
-    Complex operands go to ``on_complex`` (OpenCL C has no complex math)."""
+    Complex operands go to ``on_complex`` (the generated languages have no complex math)."""
 
     def kernel(*args):
-        ref = next(a for a in args if type(a) is CLBuffer or type(a) is LazyArray)
+        ref = next(a for a in args if type(a) is DeviceBuffer or type(a) is LazyArray)
         dt = args[1].dtype if op == "where" else ref.dtype
         if dt.kind == "c":
             return on_complex(*args)
         if exprs.template(op, nin, dt) is None:
-            raise TypeError(f"{op}: no OpenCL kernel for dtype {dt}")
-        ops = tuple(a if type(a) is CLBuffer or type(a) is LazyArray else Const(a, dt) for a in args)
+            raise TypeError(f"{op}: no {ref.rt.dialect.name} kernel for dtype {dt}")
+        ops = tuple(a if type(a) is DeviceBuffer or type(a) is LazyArray else Const(a, dt) for a in args)
         return node(op, ops, np.dtype(np.bool_) if bool_result else dt, ref.rt)
 
     kernel.__name__ = op
@@ -228,15 +227,15 @@ def full(rt, shape: tuple, value, dtype: np.dtype) -> LazyArray:
     return LazyArray("positive", (Const(value, dt),), dt, tuple(shape), rt)
 
 
-def copy(x) -> CLBuffer:
+def copy(x) -> DeviceBuffer:
     """A fresh C-contiguous copy (realised)."""
     src = realize(x)
-    out = CLBuffer.empty(src.rt, src.shape, src.dtype)
+    out = DeviceBuffer.empty(src.rt, src.shape, src.dtype)
     run_into(src, out)
     return out
 
 
-def contiguous(x) -> CLBuffer:
+def contiguous(x) -> DeviceBuffer:
     """``x`` realised and C-contiguous (itself when it already is)."""
     b = realize(x)
     return b if b.is_contiguous else copy(b)

@@ -10,21 +10,19 @@ import math
 
 import numpy as np
 
-from . import codegen, lazy
-from .buffer import CLBuffer
+from .. import gather
+from . import lazy
+from .buffer import DeviceBuffer
 from .lazy import Const, LazyArray, realize
-from .runtime import round_up
 from .shape import basic_index
 from .transfer import to_host
 
-LOCAL = 128
-
 
 def _is_array(k) -> bool:
-    return type(k) is CLBuffer or type(k) is LazyArray
+    return type(k) is DeviceBuffer or type(k) is LazyArray
 
 
-def _offset_map(b: CLBuffer) -> np.ndarray:
+def _offset_map(b: DeviceBuffer) -> np.ndarray:
     """Host array of ``b``'s shape holding each element's offset into its storage."""
     lin = np.full(b.shape, b.offset, dtype=np.int64)
     for axis, (n, s) in enumerate(zip(b.shape, b.strides)):
@@ -34,7 +32,7 @@ def _offset_map(b: CLBuffer) -> np.ndarray:
     return lin
 
 
-def _offsets(b: CLBuffer, key, op: str) -> np.ndarray:
+def _offsets(b: DeviceBuffer, key, op: str) -> np.ndarray:
     parts = key if type(key) is tuple else (key,)
     host_key = tuple(to_host(k) if _is_array(k) else k for k in parts)
     try:
@@ -43,20 +41,17 @@ def _offsets(b: CLBuffer, key, op: str) -> np.ndarray:
         raise IndexError(f"{op}: {exc} (array of shape {b.shape})") from None
 
 
-def _launch(rt, kern, n: int, args: list) -> None:
-    rt.launch(rt.kernel(kern.source, kern.name, kern.arg_dtypes), (round_up(n, LOCAL),), (LOCAL,), args)
-
-
-def getitem(x, key) -> CLBuffer:
+def getitem(x, key) -> DeviceBuffer:
     b = realize(x)
     parts = key if type(key) is tuple else (key,)
     if not any(_is_array(k) for k in parts):
         return basic_index(b, key)
     offs = _offsets(b, key, "__getitem__")
-    out = CLBuffer.empty(b.rt, offs.shape, b.dtype)
+    out = DeviceBuffer.empty(b.rt, offs.shape, b.dtype)
     if offs.size:
         idx = b.rt.upload_index(offs)
-        _launch(b.rt, codegen.gather(b.dtype.str), offs.size, [out.storage.buf, b.storage.buf, idx.buf, offs.size])
+        b.rt.run_1d(gather.gather(b.rt.dialect, b.dtype.str), offs.size,
+                    [out.storage.buf, b.storage.buf, idx.buf, offs.size])
     return out
 
 
@@ -64,7 +59,7 @@ def _value_expr(rt, value, dt: np.dtype, shape: tuple, op: str):
     """``value`` (buffer, node or scalar) ready to broadcast into ``shape``; leading size-1 axes dropped."""
     if not _is_array(value):
         if dt.kind == "c":  # no complex kernel arguments: a 0-d device array broadcasts instead
-            return CLBuffer.from_host(rt, np.array(value, dtype=dt))
+            return DeviceBuffer.from_host(rt, np.array(value, dtype=dt))
         return Const(np.array(value).astype(dt).item() if dt.kind != "b" else bool(value), dt)
     v = value
     vs = v.shape
@@ -90,20 +85,20 @@ def _segments(offs: np.ndarray):
     return perm, sorted_offs[first], starts
 
 
-def _scatter(target: CLBuffer, offs: np.ndarray, value, add: bool, op: str) -> None:
+def _scatter(target: DeviceBuffer, offs: np.ndarray, value, add: bool, op: str) -> None:
     rt = target.rt
-    v = CLBuffer.empty(rt, offs.shape, target.dtype)
+    v = DeviceBuffer.empty(rt, offs.shape, target.dtype)
     lazy.run_into(_value_expr(rt, value, target.dtype, offs.shape, op), v)
     if not offs.size:
         return
     lazy.flush_readers(target, set())
     perm, uniq, starts = _segments(offs)
     bufs = [rt.upload_index(a) for a in (perm, uniq, starts)]
-    _launch(rt, codegen.scatter(target.dtype.str, add), uniq.size,
+    rt.run_1d(gather.scatter(rt.dialect, target.dtype.str, add), uniq.size,
             [target.storage.buf, v.storage.buf, *(s.buf for s in bufs), uniq.size])
 
 
-def setitem(x, value, key) -> CLBuffer:
+def setitem(x, value, key) -> DeviceBuffer:
     """Write ``value`` into ``x[key]`` in place; returns the (realised) buffer the array now holds."""
     b = realize(x)
     parts = key if type(key) is tuple else (key,)
@@ -115,26 +110,26 @@ def setitem(x, value, key) -> CLBuffer:
     return b
 
 
-def index_add(x, values, key) -> CLBuffer:
+def index_add(x, values, key) -> DeviceBuffer:
     """A copy of ``x`` with ``values`` added at ``key``, repeated indices accumulating (``np.add.at``)."""
     out = lazy.copy(x)
     _scatter(out, _offsets(out, key, "index_add"), values, add=True, op="index_add")
     return out
 
 
-def take(x, indices, axis: int = 0) -> CLBuffer:
+def take(x, indices, axis: int = 0) -> DeviceBuffer:
     b = lazy.contiguous(x)
     ind = lazy.contiguous(indices)
     rt = b.rt
     A = b.shape[axis]
     Q = math.prod(b.shape[axis + 1:])
     shape = b.shape[:axis] + ind.shape + b.shape[axis + 1:]
-    out = CLBuffer.empty(rt, shape, b.dtype)
+    out = DeviceBuffer.empty(rt, shape, b.dtype)
     n = math.prod(shape)
     if n:
         err = rt.upload(np.zeros(1, dtype=np.int32))
-        kern = codegen.take(b.dtype.str, ind.dtype.str)
-        _launch(rt, kern, n, [out.storage.buf, b.storage.buf, ind.storage.buf, err.buf, b.offset, ind.offset,
+        kern = gather.take(rt.dialect, b.dtype.str, ind.dtype.str)
+        rt.run_1d(kern, n, [out.storage.buf, b.storage.buf, ind.storage.buf, err.buf, b.offset, ind.offset,
                               ind.size, Q, A, n])
         flag = rt.download(err, 0, np.zeros(1, dtype=np.int32))
         if flag[0]:
@@ -144,11 +139,11 @@ def take(x, indices, axis: int = 0) -> CLBuffer:
     return out
 
 
-def searchsorted(x1, x2, side: str = "left", sorter=None) -> CLBuffer:
+def searchsorted(x1, x2, side: str = "left", sorter=None) -> DeviceBuffer:
     s, q = lazy.contiguous(x1), lazy.contiguous(x2)
-    out = CLBuffer.empty(s.rt, q.shape, np.int64)
+    out = DeviceBuffer.empty(s.rt, q.shape, np.int64)
     if q.size:
-        kern = codegen.searchsorted(s.dtype.str, side == "right")
-        _launch(s.rt, kern, q.size, [out.storage.buf, s.storage.buf, q.storage.buf, s.offset, q.offset, s.size,
+        kern = gather.searchsorted(s.rt.dialect, s.dtype.str, side == "right")
+        s.rt.run_1d(kern, q.size, [out.storage.buf, s.storage.buf, q.storage.buf, s.offset, q.offset, s.size,
                                      q.size])
     return out

@@ -1,11 +1,12 @@
-"""The native array of the OpenCL backend: a device allocation plus shape, strides and offset (in elements)."""
+"""The native array of the generated-kernel backends: a device allocation plus shape, strides and offset (in
+elements)."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from .runtime import DeviceRuntime, Storage
+from .runtime import Runtime, Storage
 
 
 def c_strides(shape: tuple) -> tuple:
@@ -31,23 +32,23 @@ class Shaped:
         return math.prod(self.shape)
 
 
-class CLBuffer(Shaped):
+class DeviceBuffer(Shaped):
     """A strided view of a ``Storage``; views (slices, transposes, broadcasts) share the storage."""
 
     __slots__ = ("storage", "shape", "strides", "offset", "dtype", "rt")
 
     def __init__(self, storage: Storage, shape: tuple, strides: tuple, offset: int, dtype: np.dtype,
-                 rt: DeviceRuntime) -> None:
+                 rt: Runtime) -> None:
         self.storage, self.shape, self.strides, self.offset = storage, shape, strides, offset
         self.dtype, self.rt = dtype, rt
 
     @classmethod
-    def empty(cls, rt: DeviceRuntime, shape: tuple, dtype: np.dtype) -> "CLBuffer":
+    def empty(cls, rt: Runtime, shape: tuple, dtype: np.dtype) -> "DeviceBuffer":
         dtype = np.dtype(dtype)
         return cls(rt.storage(math.prod(shape) * dtype.itemsize), shape, c_strides(shape), 0, dtype, rt)
 
     @classmethod
-    def from_host(cls, rt: DeviceRuntime, array: np.ndarray) -> "CLBuffer":
+    def from_host(cls, rt: Runtime, array: np.ndarray) -> "DeviceBuffer":
         host = np.array(array, order="C", copy=None)  # ascontiguousarray would make 0-d arrays 1-d
         return cls(rt.upload(host), host.shape, c_strides(host.shape), 0, host.dtype, rt)
 
@@ -55,11 +56,11 @@ class CLBuffer(Shaped):
     def is_contiguous(self) -> bool:
         return all(st == c or n == 1 for st, c, n in zip(self.strides, c_strides(self.shape), self.shape))
 
-    def view(self, shape: tuple, strides: tuple, offset: int) -> "CLBuffer":
-        return CLBuffer(self.storage, tuple(shape), tuple(strides), offset, self.dtype, self.rt)
+    def view(self, shape: tuple, strides: tuple, offset: int) -> "DeviceBuffer":
+        return DeviceBuffer(self.storage, tuple(shape), tuple(strides), offset, self.dtype, self.rt)
 
     def __repr__(self) -> str:
-        return f"CLBuffer(shape={self.shape}, dtype={self.dtype}, strides={self.strides}, offset={self.offset})"
+        return f"DeviceBuffer(shape={self.shape}, dtype={self.dtype}, strides={self.strides}, offset={self.offset})"
 
 
 def reshape_strides(shape: tuple, strides: tuple, new_shape: tuple) -> tuple | None:
@@ -95,7 +96,7 @@ def reshape_strides(shape: tuple, strides: tuple, new_shape: tuple) -> tuple | N
     return tuple(next(it) if n != 1 else 0 for n in new_shape)
 
 
-def broadcast_strides(buf: CLBuffer, shape: tuple) -> tuple:
+def broadcast_strides(buf: DeviceBuffer, shape: tuple) -> tuple:
     """``buf``'s strides aligned to the right of ``shape``, 0 where it broadcasts."""
     lead = len(shape) - buf.ndim
     return (0,) * lead + tuple(0 if n == 1 and m != 1 else st

@@ -5,13 +5,14 @@ import math
 
 import numpy as np
 
-from . import codegen, lazy
-from .buffer import CLBuffer, c_strides, coalesce
+from .. import reduce as gen
+from . import lazy
+from .buffer import DeviceBuffer, c_strides, coalesce
 from .lazy import Const, realize
-from .runtime import round_up
 
-SERIAL_MAX_K = 64       # up to this many elements per output, one work-item reduces a whole output
-SPLIT_MIN_K = 1 << 15   # past this many elements per output, and few outputs, split each output over groups
+SERIAL_MAX_K = 64       # up to this many elements per output, one work-item reduces a whole output (GPUs)
+SPLIT_MIN_K = 1 << 15   # past this many elements per output, and few outputs, split each output in chunks
+CPU_SPLIT_MIN_K = 1 << 13
 SERIAL_LOCAL = 64
 _IDENTITY = {"sum": 0, "prod": 1, "all": True, "any": False}
 _BOOL = np.dtype(np.bool_)
@@ -25,21 +26,20 @@ def _pow2_at_most(n: int, cap: int) -> int:
     return p
 
 
-def _launch(rt, op, src: CLBuffer, kshape, kstrides, rshape, rstrides, in_dt, acc_dt, out_dt, out: CLBuffer,
+def _launch(rt, op, src: DeviceBuffer, kshape, kstrides, rshape, rstrides, in_dt, acc_dt, out_dt, out: DeviceBuffer,
             G: int = 1) -> None:
     M, K = math.prod(kshape), math.prod(rshape)
     kd, (ks,) = coalesce(kshape, [kstrides])
     rd, (rs,) = coalesce(rshape, [rstrides])
-    if K <= SERIAL_MAX_K and G == 1:
-        local, gsize, lsize = 0, (round_up(M, SERIAL_LOCAL),), (SERIAL_LOCAL,)
+    # CPU devices: one work-item per (output, chunk), no barrier (a tree would split PoCL's work-item loops)
+    serial = rt.is_cpu or (K <= SERIAL_MAX_K and G == 1)
+    local = 0 if serial else max(_pow2_at_most(-(-K // G), min(256, rt.max_wg)), 2)
+    k = gen.reduction(rt.dialect, op, in_dt.str, acc_dt.str, out_dt.str, len(kd), len(rd), local)
+    args = [out.storage.buf, src.storage.buf, src.offset, *kd, *ks, *rd, *rs, M, K, G, -(-K // G)]
+    if serial:
+        rt.run_1d(k, M * G, args, SERIAL_LOCAL)
     else:
-        local = _pow2_at_most(-(-K // G), min(256, rt.max_wg))
-        local = max(local, 2)
-        gsize, lsize = (M * G * local,), (local,)
-    k = codegen.reduction(op, in_dt.str, acc_dt.str, out_dt.str, len(kd), len(rd), local)
-    chunk = -(-K // G)
-    args = [out.storage.buf, src.storage.buf, src.offset, *kd, *ks, *rd, *rs, M, K, G, chunk]
-    rt.launch(rt.kernel(k.source, k.name, k.arg_dtypes), gsize, lsize, args)
+        rt.run(k, (M * G * local,), (local,), args)
 
 
 def reduce(op: str, x, axis, keepdims: bool, dtype=None):
@@ -63,14 +63,15 @@ def reduce(op: str, x, axis, keepdims: bool, dtype=None):
     M, K = math.prod(kshape), math.prod(rshape)
     if K == 0 or M == 0:
         return lazy.full(rt, out_shape, _IDENTITY.get(op, 0), out_dt)
-    out = CLBuffer.empty(rt, kshape, out_dt)
+    out = DeviceBuffer.empty(rt, kshape, out_dt)
     kstrides = tuple(b.strides[i] for i in kept)
     rstrides = tuple(b.strides[i] for i in axes)
     G = 1
-    if op not in ("argmax", "argmin") and K >= SPLIT_MIN_K and M < 4 * rt.compute_units:
-        G = min(64, max(2, (4 * rt.compute_units) // M), K // 4096)
+    split_min = CPU_SPLIT_MIN_K if rt.is_cpu else SPLIT_MIN_K
+    if op not in ("argmax", "argmin") and K >= split_min and M < 4 * rt.compute_units:
+        G = min(64, max(2, (4 * rt.compute_units) // M), K // 4096)  # two stages: chunks, then the partials
     if G > 1:
-        part = CLBuffer.empty(rt, (M, G), acc_dt)
+        part = DeviceBuffer.empty(rt, (M, G), acc_dt)
         _launch(rt, op, b, kshape, kstrides, rshape, rstrides, in_dt, acc_dt, acc_dt, part, G)
         _launch(rt, op, part, (M,), (G,), (G,), (1,), acc_dt, acc_dt, out_dt, out)
     else:
@@ -86,7 +87,7 @@ def mean(x, axis, keepdims: bool):
     return lazy.node("divide", (s, Const(float(count), b.dtype)), b.dtype, b.rt)
 
 
-def cumulative_sum(x, axis: int, include_initial: bool, dtype=None) -> CLBuffer:
+def cumulative_sum(x, axis: int, include_initial: bool, dtype=None) -> DeviceBuffer:
     b = realize(x)
     rt = b.rt
     acc_dt = np.dtype(dtype.numpy) if dtype is not None else b.dtype
@@ -94,17 +95,17 @@ def cumulative_sum(x, axis: int, include_initial: bool, dtype=None) -> CLBuffer:
     kshape = tuple(b.shape[i] for i in kept)
     N = b.shape[axis]
     width = N + int(include_initial)
-    moved = CLBuffer.empty(rt, kshape + (width,), acc_dt)
+    moved = DeviceBuffer.empty(rt, kshape + (width,), acc_dt)
     M = math.prod(kshape)
     if M and width:
         kd, (ks,) = coalesce(kshape, [tuple(b.strides[i] for i in kept)])
-        k = codegen.scan(b.dtype.str, acc_dt.str, len(kd), bool(include_initial))
+        k = gen.scan(rt.dialect, b.dtype.str, acc_dt.str, len(kd), bool(include_initial))
         args = [moved.storage.buf, b.storage.buf, b.offset, *kd, *ks, b.strides[axis], M, N]
-        rt.launch(rt.kernel(k.source, k.name, k.arg_dtypes), (round_up(M, SERIAL_LOCAL),), (SERIAL_LOCAL,), args)
+        rt.run_1d(k, M, args, SERIAL_LOCAL)
     return moved_back(moved, axis)
 
 
-def moved_back(moved: CLBuffer, axis: int) -> CLBuffer:
+def moved_back(moved: DeviceBuffer, axis: int) -> DeviceBuffer:
     """View an array computed with ``axis`` moved last back in the original axis order."""
     nd = moved.ndim
     order = list(range(nd - 1))

@@ -12,7 +12,8 @@ import numpy as np
 
 from nr_core.optable import OPS
 
-from . import creation, exprs, host, indexing, lazy, linalg, reductions, shape, sorting
+from .. import exprs
+from . import creation, host, indexing, lazy, linalg, reductions, shape, sorting
 
 
 # ops done by downloading, running NumPy and uploading: their output shapes depend on the data
@@ -28,7 +29,7 @@ def _np(dt):
 
 def _astype(x, dtype, copy=True):
     dt = _np(dtype)
-    if dt != x.dtype and "c" in (dt.kind, x.dtype.kind):  # no complex conversions in OpenCL C
+    if dt != x.dtype and "c" in (dt.kind, x.dtype.kind):  # no complex conversions in the generated languages
         return host.call("astype", x.rt, (x,), {"dtype": dtype, "copy": copy})
     return lazy.cast(x, dt)
 

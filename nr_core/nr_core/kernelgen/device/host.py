@@ -1,5 +1,5 @@
 """Ops computed by NumPy on a host copy: complex arithmetic (complex arrays live in device memory and are moved,
-viewed, gathered and scattered there as float2/double2, but OpenCL C has no complex math) and the ops whose
+viewed, gathered and scattered there as float2/double2, but the generated languages have no complex math) and the ops whose
 output shape depends on the data (nonzero, unique_*)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .buffer import CLBuffer
+from .buffer import DeviceBuffer
 from .lazy import LazyArray
 from .transfer import from_host, to_host
 
@@ -23,7 +23,7 @@ def reference(name: str) -> Callable:
 
 
 def is_array(a) -> bool:
-    return type(a) is CLBuffer or type(a) is LazyArray
+    return type(a) is DeviceBuffer or type(a) is LazyArray
 
 
 def is_complex(a) -> bool:

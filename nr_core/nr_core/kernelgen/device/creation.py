@@ -5,11 +5,9 @@ import math
 
 import numpy as np
 
-from . import codegen, lazy
-from .buffer import CLBuffer
-from .runtime import round_up
-
-LOCAL = 128
+from .. import fill
+from . import lazy
+from .buffer import DeviceBuffer
 
 
 def full(rt, shape, fill_value, dtype):
@@ -21,16 +19,16 @@ def _float(rt) -> np.dtype:
     return np.dtype(np.float64 if rt.fp64 else np.float32)
 
 
-def _ramp(rt, n: int, dtype: np.dtype, compute: np.dtype, start, step, last=None) -> CLBuffer:
-    out = CLBuffer.empty(rt, (n,), dtype)
+def _ramp(rt, n: int, dtype: np.dtype, compute: np.dtype, start, step, last=None) -> DeviceBuffer:
+    out = DeviceBuffer.empty(rt, (n,), dtype)
     if n:
-        kern = codegen.ramp(dtype.str, compute.str)
+        kern = fill.ramp(rt.dialect, dtype.str, compute.str)
         args = [out.storage.buf, start, step, start if last is None else last, int(last is not None), n]
-        rt.launch(rt.kernel(kern.source, kern.name, kern.arg_dtypes), (round_up(n, LOCAL),), (LOCAL,), args)
+        rt.run_1d(kern, n, args)
     return out
 
 
-def arange(rt, start, stop, step, dtype) -> CLBuffer:
+def arange(rt, start, stop, step, dtype) -> DeviceBuffer:
     dt = np.dtype(dtype)
     if all(isinstance(v, int) for v in (start, stop, step)):
         n = max(0, -(-(stop - start) // step))
@@ -41,7 +39,7 @@ def arange(rt, start, stop, step, dtype) -> CLBuffer:
     return _ramp(rt, n, dt, _float(rt), float(start), float(step))
 
 
-def linspace(rt, start, stop, num: int, endpoint: bool, dtype) -> CLBuffer:
+def linspace(rt, start, stop, num: int, endpoint: bool, dtype) -> DeviceBuffer:
     dt = np.dtype(dtype)
     div = (num - 1) if endpoint else num
     step = (stop - start) / div if div > 0 else 0.0
