@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import pytest
 
+from nr_core import dtypes as _d
 from nr_core.optable import OPS
+from nr_core.samples import set_device_under_test
 from nr_core.testing import cases
 from nr_core.testing._run import run_sample
 from nr_backend_metal.backend import DTYPES
 
 KINDS = ("elementwise", "cast", "indexing", "shape", "creation")
-_DTYPES = tuple(d for d in cases._d.ALL_DTYPES if d in DTYPES)
+_DTYPES = tuple(d for d in _d.ALL_DTYPES if d in DTYPES)
 
 
 def _params():
@@ -35,7 +37,7 @@ class _Stub:
 def prebuilt(request, rt):
     mine = [item.callspec.params["case"] for item in request.session.items
             if getattr(item, "originalname", "") == "test_sample_runs_on_the_shim"]
-    cases._DEVICE[0] = "metal:0"
+    set_device_under_test("metal:0")
     seen: list = []
     rt._compile = lambda kern: seen.append(kern) or _Stub()
     rt.launch = lambda *args: None
