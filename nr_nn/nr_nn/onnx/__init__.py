@@ -1,0 +1,6 @@
+"""ONNX exchange: ``export`` traces a model through the dispatcher into an ONNX file; ``load`` turns an ONNX
+file into an nr Module on any backend. Needs the ``onnx`` package (``pip install 'nr-nn[onnx]'``), imported only
+when one of them is called, so ``import nr_nn`` works without it."""
+from .exporter import OnnxExportError, TracerWarning, export
+
+__all__ = ["OnnxExportError", "TracerWarning", "export"]
