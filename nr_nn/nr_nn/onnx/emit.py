@@ -50,12 +50,14 @@ class Emitter:
         return name
 
     def const(self, array, hint: str = "const") -> str:
-        array = np.asarray(array)
+        """A Constant node (not an initializer: an importer makes initializers trainable, constants not)."""
+        array = np.ascontiguousarray(array)
         small = array.size <= 16
         key = (array.dtype.str, array.shape, array.tobytes()) if small else None
         if key is not None and key in self._consts:
             return self._consts[key]
-        name = self.initializer(array, self.fresh(hint))
+        name = self.op("Constant", [], outputs=[self.fresh(hint)],
+                       value=onnx().numpy_helper.from_array(array, hint))
         if key is not None:
             self._consts[key] = name
         return name
