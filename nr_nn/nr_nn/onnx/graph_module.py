@@ -12,7 +12,7 @@ from ..module import Module
 from ..parameter import Parameter
 from ._deps import onnx
 from .import_ops import IMPL, Ctx
-from .loader import OnnxImportError, read_model
+from .loader import OnnxImportError, read_model, tensor_array
 
 _DEFAULT_DOMAINS = ("", "ai.onnx")
 
@@ -217,16 +217,22 @@ def _retypable(e: Exception) -> bool:
 def load(path, device=None) -> OnnxModule:
     """An ONNX file as an nr Module on ``device`` (default: the default device). Unsupported ops are listed
     together in one ``OnnxImportError``; unsafe external-data references and inconsistent tensors are refused."""
-    ox = onnx()
     model, to_array = read_model(path)
+    return from_model(model, device, to_array, repr(str(path)))
+
+
+def from_model(model, device=None, to_array=None, label: str = "the model") -> OnnxModule:
+    """An in-memory ``ModelProto`` as an nr Module (external data needs ``load``, which knows the folder)."""
+    ox = onnx()
+    to_array = to_array or (lambda t: tensor_array(t, None, label))
     opset = next((o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS), None)
     if opset is None:
-        raise OnnxImportError(f"load: {path!r} imports no version of the default ONNX domain")
+        raise OnnxImportError(f"load: {label} imports no version of the default ONNX domain")
     if model.functions:
         try:
             model = ox.inliner.inline_local_functions(model)
         except Exception as e:
-            raise OnnxImportError(f"load: {path!r}: its model-local functions could not be inlined: {e}") from None
+            raise OnnxImportError(f"load: {label}: its model-local functions could not be inlined: {e}") from None
     unsupported: list = []
     plan = _plan(model.graph, to_array, unsupported, "graph")
     if unsupported:
@@ -235,6 +241,6 @@ def load(path, device=None) -> OnnxModule:
             by_op.setdefault(op, []).append(where)
         lines = [f"  - {op}: {len(w)} node(s) ({', '.join(map(str, w[:5]))}{' …' if len(w) > 5 else ''})"
                  for op, w in sorted(by_op.items())]
-        raise OnnxImportError(f"load: {path!r} uses {len(by_op)} op(s) nr cannot run: {', '.join(sorted(by_op))}\n"
+        raise OnnxImportError(f"load: {label} uses {len(by_op)} op(s) nr cannot run: {', '.join(sorted(by_op))}\n"
                               + "\n".join(lines))
     return OnnxModule(plan, opset, device)

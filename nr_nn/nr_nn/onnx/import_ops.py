@@ -11,6 +11,7 @@ import nr_core as nr
 from nr_core import dtypes as _d
 
 from .. import functional as F
+from ..ops import _grid
 from ..ops import conv as _conv
 from ..ops import normalization as _norm
 from ..ops import pooling as _pool
@@ -300,7 +301,8 @@ def _reshape(ctx, a, x, shape):
 
 @impl("Flatten")
 def _flatten(ctx, a, x):
-    axis = a.get("axis", 1) % (x.ndim + 1) if x.ndim else 0
+    axis = a.get("axis", 1)
+    axis = axis + x.ndim if axis < 0 else axis
     return nr.reshape(x, (math.prod(x.shape[:axis]), math.prod(x.shape[axis:])))
 
 
@@ -447,7 +449,7 @@ def _cumsum(ctx, a, x, axis):
     ax = int(_scalar(axis)) % x.ndim
     if a.get("reverse", 0):
         x = nr.flip(x, axis=ax)
-    out = nr.cumulative_sum(x, axis=ax)
+    out = nr.cumulative_sum(x, axis=ax, dtype=x.dtype)
     if a.get("exclusive", 0):
         out = out - x
     return nr.flip(out, axis=ax) if a.get("reverse", 0) else out
@@ -462,14 +464,19 @@ def _nonzero(ctx, a, x):
 @impl("Dropout")
 def _dropout(ctx, a, x, ratio=None, training=None):
     if training is not None and bool(_scalar(training)):
-        raise ValueError("Dropout: training_mode=True is not supported by the importer (inference graphs only)")
+        p = 0.5 if ratio is None else float(_scalar(ratio))
+        if p == 0.0:
+            return (x, nr.ones(x.shape, dtype=nr.bool, device=x.device))[:ctx.n_out]
+        keep = nr.random.uniform(x.shape, dtype=x.dtype, device=x.device) >= p
+        return (x * nr.astype(keep, x.dtype) * (1.0 / (1.0 - p)), keep)[:ctx.n_out]
     if ctx.n_out > 1:
         return x, nr.ones(x.shape, dtype=nr.bool, device=x.device)
     return x
 
 
 # ---- reductions ------------------------------------------------------------------------------------
-def _reduce(fn, since):
+def _reduce(fn, since, empty=None):
+    """``empty``: the value over an empty set (ONNX defines one for every reduction: 0, 1, -inf, +inf …)."""
     def run(ctx, a, x, axes=None):
         ax = _axes_arg(ctx, a, axes, since)
         keep = bool(a.get("keepdims", 1))
@@ -477,8 +484,22 @@ def _reduce(fn, since):
             if a.get("noop_with_empty_axes", 0):
                 return x
             ax = list(range(x.ndim))
-        return fn(x, tuple(i % x.ndim for i in ax), keep)
+        ax = tuple(sorted(i % x.ndim for i in ax))
+        if empty is not None and any(x.shape[i] == 0 for i in ax):
+            shape = tuple(1 if i in ax else s for i, s in enumerate(x.shape) if keep or i not in ax)
+            return nr.full(shape, empty(x.dtype), dtype=x.dtype, device=x.device)
+        if x.dtype is nr.bool:
+            return nr.astype(fn(nr.astype(x, nr.uint8), ax, keep), nr.bool)
+        return fn(x, ax, keep)
     return run
+
+
+def _lowest(dt):
+    return False if dt is nr.bool else -math.inf if dt.kind == "float" else int(np.iinfo(dt.numpy).min)
+
+
+def _highest(dt):
+    return True if dt is nr.bool else math.inf if dt.kind == "float" else int(np.iinfo(dt.numpy).max)
 
 
 def _r(name):
@@ -487,14 +508,14 @@ def _r(name):
 
 IMPL["ReduceSum"] = _reduce(_r("sum"), 13)
 IMPL["ReduceMean"] = _reduce(_r("mean"), 18)
-IMPL["ReduceMax"] = _reduce(_r("max"), 18)
-IMPL["ReduceMin"] = _reduce(_r("min"), 18)
+IMPL["ReduceMax"] = _reduce(_r("max"), 18, _lowest)
+IMPL["ReduceMin"] = _reduce(_r("min"), 18, _highest)
 IMPL["ReduceProd"] = _reduce(_r("prod"), 18)
 IMPL["ReduceL1"] = _reduce(lambda x, ax, k: nr.sum(nr.abs(x), axis=ax, keepdims=k), 18)
 IMPL["ReduceL2"] = _reduce(lambda x, ax, k: nr.sqrt(nr.sum(x * x, axis=ax, keepdims=k)), 18)
 IMPL["ReduceSumSquare"] = _reduce(lambda x, ax, k: nr.sum(x * x, axis=ax, keepdims=k), 18)
 IMPL["ReduceLogSum"] = _reduce(lambda x, ax, k: nr.log(nr.sum(x, axis=ax, keepdims=k)), 18)
-IMPL["ReduceLogSumExp"] = _reduce(lambda x, ax, k: nr.logsumexp(x, axis=ax, keepdims=k), 18)
+IMPL["ReduceLogSumExp"] = _reduce(lambda x, ax, k: nr.logsumexp(x, axis=ax, keepdims=k), 18, lambda dt: -math.inf)
 
 
 def _arg(fn):
@@ -575,9 +596,7 @@ def _conv_transpose_op(ctx, a, x, w, b=None):
         pairs = []
         for f, op, t in zip(full, extra, target):
             total = f + op - t
-            lo = total // 2 if auto != "SAME_LOWER" else total - total // 2
-            if auto == "SAME_UPPER" or "output_shape" in a and auto != "SAME_LOWER":
-                lo = total // 2
+            lo = total // 2 if auto == "SAME_UPPER" else total - total // 2
             pairs.append((lo, total - lo - op))
     elif auto == "VALID":
         pairs = [(0, -op) for op in extra]
@@ -613,9 +632,19 @@ def _max_pool(ctx, a, x):
     if ctx.n_out < 2:
         return out
     # ONNX's indices count over the whole (N, C, *spatial) tensor, row-major (storage_order=0)
-    if a.get("storage_order", 0):
-        raise ValueError("MaxPool: storage_order=1 indices are not supported")
     plane = _pool.max_pool_indices(arg, x.shape, kernel, strides, pads, dil)
+    if a.get("storage_order", 0):  # column-major within each plane: unravel row-major, ravel reversed
+        sizes = list(x.shape[2:])
+        digits, rest = [], plane
+        for n in reversed(sizes):
+            digits.append(rest % n)
+            rest = rest // n
+        digits = digits[::-1]  # row-major digits, first axis first
+        col, mult = nr.zeros_like(plane), 1
+        for d, n in zip(digits, sizes):
+            col = col + d * mult
+            mult *= n
+        plane = col
     per = math.prod(x.shape[2:])
     base = nr.reshape(nr.arange(x.shape[0] * x.shape[1], dtype=nr.int64, device=x.device) * per,
                       (x.shape[0], x.shape[1]) + (1,) * len(kernel))
@@ -627,7 +656,14 @@ def _avg_pool(ctx, a, x):
     kernel, strides, dil, pads = _pool_geometry(ctx, a, x)
     orig = _spatial_pads(ctx, a, x, kernel, strides, dil)
     count = orig if a.get("count_include_pad", 0) else ((0, 0),) * len(kernel)
-    return _pool.avg_pool(x, kernel, strides, pads, count, None)
+    if all(d == 1 for d in dil):
+        return _pool.avg_pool(x, kernel, strides, pads, count, None)
+    # dilated windows (the fused op has none): sum the gathered windows, divide by the counted positions
+    cols = _grid.im2col(_grid.pad(x, pads), kernel, strides, dil)
+    mask = _grid.pad(nr.ones((1, 1) + x.shape[2:], dtype=x.dtype, device=x.device), count, 1.0)
+    mask = _grid.pad(mask, tuple((lo - cl, hi - ch) for (lo, hi), (cl, ch) in zip(pads, count)), 0.0)
+    div = nr.sum(_grid.im2col(mask, kernel, strides, dil), axis=-1)
+    return nr.sum(cols, axis=-1) / div
 
 
 @impl("GlobalAveragePool")
@@ -642,11 +678,19 @@ def _global_max(ctx, a, x):
 
 @impl("BatchNormalization")
 def _batch_norm(ctx, a, x, scale, bias, mean, var):
-    if a.get("training_mode", 0):
-        raise ValueError("BatchNormalization: training_mode=1 is not supported by the importer (inference only)")
     shape = (1, -1) + (1,) * (x.ndim - 2)
-    inv = scale / nr.sqrt(var + a.get("epsilon", 1e-5))
-    return (x - nr.reshape(mean, shape)) * nr.reshape(inv, shape) + nr.reshape(bias, shape)
+    eps = a.get("epsilon", 1e-5)
+    if not a.get("training_mode", 0):
+        inv = scale / nr.sqrt(var + eps)
+        return (x - nr.reshape(mean, shape)) * nr.reshape(inv, shape) + nr.reshape(bias, shape)
+    # training: the batch's statistics normalise; the running ones move by ``momentum`` (population variance)
+    axes = (0,) + tuple(range(2, x.ndim))
+    bmean = nr.mean(x, axis=axes)
+    bvar = nr.mean((x - nr.reshape(bmean, shape)) ** 2, axis=axes)
+    y = (x - nr.reshape(bmean, shape)) / nr.sqrt(nr.reshape(bvar, shape) + eps) * nr.reshape(scale, shape) + \
+        nr.reshape(bias, shape)
+    m = a.get("momentum", 0.9)
+    return (y, mean * m + bmean * (1 - m), var * m + bvar * (1 - m))[:ctx.n_out]
 
 
 @impl("InstanceNormalization")
@@ -675,7 +719,8 @@ def _layer_norm(ctx, a, x, scale, bias=None):
 def _lp_norm(ctx, a, x):
     p, axis = a.get("p", 2), a.get("axis", -1) % x.ndim
     n = nr.sum(nr.abs(x), axis=axis, keepdims=True) if p == 1 else nr.sqrt(nr.sum(x * x, axis=axis, keepdims=True))
-    return x / n
+    zero = n == 0
+    return nr.where(zero, nr.zeros_like(x), x / nr.where(zero, nr.ones_like(n), n))
 
 
 # ---- recurrent --------------------------------------------------------------------------------------
@@ -706,8 +751,6 @@ def _rnn_outputs(ctx, seqs, finals, layout):
 
 @impl("LSTM")
 def _lstm(ctx, a, x, w, r, b=None, seq_lens=None, h0=None, c0=None, p=None):
-    if p is not None:
-        raise ValueError("LSTM: peephole weights (input P) are not supported")
     if a.get("input_forget", 0):
         raise ValueError("LSTM: input_forget=1 is not supported")
     acts = [s.decode() if isinstance(s, bytes) else s for s in a.get("activations", [])]
@@ -733,7 +776,16 @@ def _lstm(ctx, a, x, w, r, b=None, seq_lens=None, h0=None, c0=None, p=None):
         steps = range(x.shape[0] - 1, -1, -1) if backward else range(x.shape[0])
         outs = [None] * x.shape[0]
         for t in steps:
-            h, c, _ = lstm_cell(gx[t] + nr.matmul(h, rd.mT), c)
+            gates = gx[t] + nr.matmul(h, rd.mT)
+            if p is None:
+                h, c, _ = lstm_cell(gates, c)
+            else:  # peepholes (P: i, o, f) see the cell state, so the fused cell does not apply
+                pi, po, pf = p[d][:hidden], p[d][hidden:2 * hidden], p[d][2 * hidden:]
+                H = hidden
+                i = nr.sigmoid(gates[:, :H] + pi * c)
+                f = nr.sigmoid(gates[:, H:2 * H] + pf * c)
+                c = f * c + i * nr.tanh(gates[:, 2 * H:3 * H])
+                h = nr.sigmoid(gates[:, 3 * H:] + po * c) * nr.tanh(c)
             outs[t] = h
         seqs.append(nr.stack(outs, axis=0))
         hs.append(h)
@@ -813,6 +865,31 @@ def _rnn(ctx, a, x, w, r, b=None, seq_lens=None, h0=None):
 
 
 # ---- control flow ----------------------------------------------------------------------------------
+@impl("Loop")
+def _loop(ctx, a, max_trip=None, cond=None, *carried):
+    """``body(i, cond, *carried) -> (cond, *carried, *scan outputs)``; scan outputs are stacked."""
+    body = a["body"]
+    n = None if max_trip is None else int(_scalar(max_trip))
+    keep = True if cond is None else bool(_scalar(cond))
+    state, scans, i = list(carried), None, 0
+    while keep and (n is None or i < n):
+        outs = ctx.run_graph(body, [ctx.array(np.array(i, np.int64)), ctx.array(np.array(keep)), *state])
+        keep = bool(_scalar(outs[0]))
+        state = list(outs[1:1 + len(carried)])
+        step = outs[1 + len(carried):]
+        scans = [[] for _ in step] if scans is None else scans
+        for acc, v in zip(scans, step):
+            acc.append(v)
+        i += 1
+    n_scan = len(body.outputs) - 1 - len(carried)
+    stacked = [nr.stack(acc, axis=0) if acc else None for acc in (scans or [[] for _ in range(n_scan)])]
+    if any(s is None for s in stacked):
+        raise ValueError("Loop: a loop that runs no iteration leaves its scan outputs without a dtype")
+    out = tuple(state) + tuple(stacked)
+    return out if len(out) != 1 else out[0]
+
+
+
 @impl("If")
 def _if(ctx, a, cond):
     branch = a["then_branch"] if bool(_scalar(cond)) else a["else_branch"]
