@@ -46,12 +46,12 @@ class Emitter:
 
     def initializer(self, array: np.ndarray, name: str) -> str:
         self.reserve(name)
-        self.initializers.append(onnx().numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.initializers.append(onnx().numpy_helper.from_array(np.array(array, order="C"), name))
         return name
 
     def const(self, array, hint: str = "const") -> str:
         """A Constant node (not an initializer: an importer makes initializers trainable, constants not)."""
-        array = np.ascontiguousarray(array)
+        array = np.array(array, order="C")  # (ascontiguousarray would make 0-d arrays 1-d)
         small = array.size <= 16
         key = (array.dtype.str, array.shape, array.tobytes()) if small else None
         if key is not None and key in self._consts:

@@ -143,11 +143,11 @@ def _trunc(e, c):
 
 @op("remainder", "floor_divide")
 def _floor_ops(e, c):
-    if c.out_dtype.kind != "float":
-        if c.node.op == "remainder":
-            return [e.op("Mod", [c.arg(e, 0), c.arg(e, 1)], fmod=0)]  # integer Mod takes the divisor's sign
-        raise Unsupported("integer floor_divide (ONNX Div truncates)")
     a, b = c.arg(e, 0), c.arg(e, 1)
+    if c.out_dtype.kind != "float":
+        r = e.op("Mod", [a, b], fmod=0)  # integer Mod takes the divisor's sign, as Python's % does
+        # a - a % b is an exact multiple of b, so ONNX's truncating Div gives the floor quotient
+        return [r if c.node.op == "remainder" else e.op("Div", [e.op("Sub", [a, r]), b])]
     q = e.op("Floor", [e.op("Div", [a, b])])
     return [q if c.node.op == "floor_divide" else e.op("Sub", [a, e.op("Mul", [q, b])])]
 
@@ -212,7 +212,8 @@ def _cumsum(e, c):
     x = c.arg(e, 0)
     if c.dtype(0) is not c.out_dtype:
         x = e.cast(x, c.out_dtype)
-    return [e.op("CumSum", [x, e.const(np.array(c.p["axis"], np.int64))])]
+    axis = int(np.asarray(c.p["axis"]).reshape(-1)[0])
+    return [e.op("CumSum", [x, e.const(np.array(axis, np.int64))])]
 
 
 # ---- shapes ---------------------------------------------------------------------------------------
@@ -398,14 +399,24 @@ def _avg_pool(e, c):
     if p["divisor_override"]:
         raise Unsupported("avg_pool with divisor_override")
     pad, count = tuple(map(tuple, p["padding"])), tuple(map(tuple, p["count_pad"]))
-    if all(cp == (0, 0) for cp in count):
-        include = 0
-    elif count == pad:
-        include = 1
-    else:  # ceil_mode with count_include_pad: the overhang past the padding must not count, ONNX counts it
-        raise Unsupported(f"avg_pool counting padding {count} but padded {pad} (ceil_mode with count_include_pad)")
-    return [e.op("AveragePool", [c.arg(e, 0)], kernel_shape=list(p["kernel_size"]), strides=list(p["stride"]),
-                 pads=_pads(pad), count_include_pad=include)]
+    kernel, stride = list(p["kernel_size"]), list(p["stride"])
+    if all(cp == (0, 0) for cp in count):  # padding never counts: nr's explicit pads say it all
+        return [e.op("AveragePool", [c.arg(e, 0)], kernel_shape=kernel, strides=stride, pads=_pads(pad),
+                     count_include_pad=0)]
+    if any(lo != clo or clo != chi for (lo, _), (clo, chi) in zip(pad, count)):
+        raise Unsupported(f"avg_pool counting padding {count} of {pad}")
+    # counted symmetric padding; nr's hi also holds the ceil-mode overhang (not counted) or a shortfall:
+    # ONNX pads symmetrically and takes the overhang through ceil_mode, so check it lands on nr's output size
+    sizes = c.shapes[0][2:]
+    ceil = any(hi > lo for lo, hi in pad)
+    for n, k, s, (lo, _), out in zip(sizes, kernel, stride, pad, c.out_shapes[0][2:]):
+        if isinstance(n, Sym) or isinstance(out, Sym):
+            raise Unsupported("avg_pool counting padding over a dynamic spatial axis")
+        span = n + 2 * lo - k
+        if (-(-span // s) if ceil else span // s) + 1 != out:
+            raise Unsupported(f"avg_pool with padding {pad}: ONNX's output size differs from nr's")
+    return [e.op("AveragePool", [c.arg(e, 0)], kernel_shape=kernel, strides=stride,
+                 pads=[lo for lo, _ in pad] * 2, count_include_pad=1, ceil_mode=int(ceil))]
 
 
 @op("softmax")

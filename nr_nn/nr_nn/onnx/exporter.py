@@ -182,7 +182,7 @@ def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, 
     live = g.live_nodes()
     used = g.used_values()
     problems: Counter = Counter()
-    failed: set[int] = set()  # outputs of nodes that could not be mapped: their consumers are not reported again
+    failed = "<unmapped>"  # the name given to outputs of nodes that could not be mapped, so the rest still is
 
     def name_of(v: Value) -> str:
         if v.id in names:
@@ -203,9 +203,6 @@ def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, 
             continue  # folded: its consumers read the constant
         where = (node.op, node.scope)
         entry = MAPPING.get(node.op)
-        if any(v.id in failed for v in node.input_values()):
-            failed.update(o.id for o in node.outputs)
-            continue
         try:
             if entry is None or entry.since > opset:
                 raise Unsupported("no ONNX mapping at this opset and no decomposition in the op table")
@@ -218,19 +215,18 @@ def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, 
             if any(isinstance(s, Sym) for s in x):
                 raise Unsupported("a Python number computed from a dynamic axis used as an operand")
             call = Call(node, x, p, [sym.shape(v) if isinstance(v, Value) else () for v in node.inputs],
-                        [sym.shape(o) for o in node.outputs], [o.id in used for o in node.outputs], name_of)
+                        [sym.shape(o) for o in node.outputs], [id(o) in used for o in node.outputs], name_of)
             outs = entry.emit(e, call)
         except (Unsupported, NotSymbolic) as err:
             problems[where + (str(err),)] += 1
-            failed.update(o.id for o in node.outputs)
+            for o in node.outputs:
+                names[o.id] = failed
             continue
         for o, name in zip(node.outputs, outs):
             if name is not None:
                 names[o.id] = name
     outputs = []
     for v, out_name in zip(g.outputs, out_names):
-        if v.id in failed:
-            continue
         try:
             src = name_of(v)
         except Unsupported as err:
