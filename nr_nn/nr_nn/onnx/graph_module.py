@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 import nr_core as nr
 
 from ..module import Module
@@ -37,13 +39,19 @@ class Plan:
     initializers: dict = field(default_factory=dict)  # ONNX name -> host array
 
 
-def _plan(graph, to_array, unsupported: list, where: str) -> Plan:
+def _plan(graph, to_array, unsupported: list, where: str, outer: frozenset = frozenset()) -> Plan:
     ox = onnx()
     inits = {t.name: to_array(t) for t in graph.initializer}
+    defined = set(outer) | set(inits) | {i.name for i in graph.input} | {""}
     if graph.sparse_initializer:
         unsupported.append(("sparse initializers", where))
     steps = []
     for node in graph.node:
+        for name in node.input:
+            if name not in defined:
+                raise OnnxImportError(f"load: node {node.name or node.op_type!r} ({node.op_type}) in {where} reads "
+                                      f"{name!r}, which nothing before it defines (a truncated or corrupt model?)")
+        defined.update(node.output)
         if node.domain not in _DEFAULT_DOMAINS:
             unsupported.append((f"{node.domain}:{node.op_type}", node.name or where))
             continue
@@ -57,7 +65,8 @@ def _plan(graph, to_array, unsupported: list, where: str) -> Plan:
                 unsupported.append((f"{node.op_type} (attribute reference)", node.name or where))
                 continue
             if at.type == ox.AttributeProto.GRAPH:
-                attrs[at.name] = _plan(at.g, to_array, unsupported, f"{where}/{node.name or node.op_type}")
+                attrs[at.name] = _plan(at.g, to_array, unsupported, f"{where}/{node.name or node.op_type}",
+                                       frozenset(defined))
             elif at.type == ox.AttributeProto.TENSOR:
                 attrs[at.name] = to_array(at.t)
             elif at.type in (ox.AttributeProto.GRAPHS, ox.AttributeProto.SPARSE_TENSOR,
@@ -68,6 +77,10 @@ def _plan(graph, to_array, unsupported: list, where: str) -> Plan:
                 value = ox.helper.get_attribute_value(at)
                 attrs[at.name] = value.decode() if isinstance(value, bytes) else value
         steps.append(Step(node.op_type, fn, list(node.input), list(node.output), attrs, node.name))
+    for o in graph.output:
+        if o.name not in defined:
+            raise OnnxImportError(f"load: output {o.name!r} of {where} is never computed (a truncated or corrupt "
+                                  f"model?)")
     inputs = [i.name for i in graph.input if i.name not in inits]
     return Plan(steps, inputs, [o.name for o in graph.output], inits)
 
@@ -94,7 +107,7 @@ class OnnxModule(Module):
         object.__setattr__(self, "output_names", list(plan.outputs))
 
     def _add_initializer(self, name: str, host, device) -> None:
-        t = nr.asarray(host, device=device)
+        t = nr.asarray(np.array(host, copy=True), device=device)  # writable: optimizers update in place
         trainable = t.dtype.kind == "float"
         value = Parameter(t) if trainable else t
         owner, leaf = self._owner_for(name)
