@@ -88,7 +88,7 @@ def test_gradients_match_pytorch_and_fine_tuning_lowers_the_loss(torch_export):
     out = loaded(nr.asarray(x.numpy()))
     loss = nr.mean((out - nr.asarray(target.numpy())) ** 2)
     loss.backward()
-    np.testing.assert_allclose(float(loss), float(loss_t), rtol=1e-5)
+    np.testing.assert_allclose(float(loss), loss_t.item(), rtol=1e-5)
     tied = [(k, p) for k, p in m.named_parameters() if k in params]
     assert len(tied) >= 2, f"{name}: expected torch parameter names among {list(params)}"
     for k, p in tied:
