@@ -58,7 +58,7 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     if isinstance(model, Module):
         model.eval()
     try:
-        base, layers = _trace(model, args, in_names, opset_version)
+        base, layers, tensors = _trace(model, args, in_names, opset_version)
         variants = {}
         for name in sizes:
             idx = {i: [a for a, n in per.items() if n == name] for i, per in axes.items()}
@@ -74,7 +74,7 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     _report_host_reads(base, strict)
     out_names = _names(output_names, len(base.outputs), "output", "output_names")
     model_proto = _build(base, sym, layers, in_names, out_names, axes, axis_sources, dynamic_axes or {},
-                         opset_version, model)
+                         opset_version, model, tensors)
     ox.checker.check_model(model_proto, full_check=True)
     payload = model_proto.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
@@ -133,7 +133,7 @@ def _mapped(opset: int):
 
 
 def _trace(model, args, in_names, opset):
-    """One trace; returns (graph, {scope: layer type name})."""
+    """One trace; returns (graph, {scope: layer type name}, {name: parameter or buffer})."""
     params = {}
     layers: dict[str, str] = {}
     handles = []
@@ -155,7 +155,7 @@ def _trace(model, args, in_names, opset):
     finally:
         for h in handles:
             h.remove()
-    return g, layers
+    return g, layers, params
 
 
 def _report_host_reads(g, strict: bool) -> None:
@@ -170,7 +170,7 @@ def _report_host_reads(g, strict: bool) -> None:
     warnings.warn(msg, TracerWarning, stacklevel=3)
 
 
-def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, dyn_spec, opset, model):
+def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, dyn_spec, opset, model, tensors):
     ox = onnx()
     e = Emitter(opset, axis_sources)
     for n in in_names + out_names:
@@ -178,7 +178,6 @@ def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, 
     names: dict[int, str] = {}
     for v, n in zip(g.inputs, in_names):
         names[v.id] = n
-    param_host = {k: v for k, v in g.params.items()}
     live = g.live_nodes()
     used = g.used_values()
     problems: Counter = Counter()
@@ -188,8 +187,7 @@ def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, 
         if v.id in names:
             return names[v.id]
         if v.kind == "param":
-            t = _param_tensor(model, v.name)
-            names[v.id] = e.initializer(_host(t), _unique_param_name(e, v.name))
+            names[v.id] = e.initializer(_host(tensors[v.name]), e.fresh(v.name))
         elif v.level == CONST and sym.foldable(v):
             names[v.id] = e.const(v.data, "const")
         else:
@@ -248,30 +246,19 @@ def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, 
 
 
 def _value_info(name, dtype, shape, named_axes):
+    """``named_axes``: the caller's ``dynamic_axes`` entry for this name ({axis: label} or [axis, ...])."""
+    if isinstance(named_axes, (list, tuple)):
+        named_axes = {a: f"{name}_dim{a}" for a in named_axes}
+    named_axes = {a % max(len(shape), 1): label for a, label in (named_axes or {}).items()}
     dims = []
     for i, s in enumerate(shape):
-        if named_axes is not None and i in (named_axes if isinstance(named_axes, dict) else
-                                            dict.fromkeys(named_axes)):
-            label = named_axes[i] if isinstance(named_axes, dict) else f"{name}_dim{i}"
-            dims.append(label)
+        if i in named_axes:
+            dims.append(named_axes[i])
         elif isinstance(s, Sym):
             dims.append(s.plain or f"{name}_dim{i}")
         else:
             dims.append(s)
     return onnx().helper.make_tensor_value_info(name, onnx_dtype(dtype), dims)
-
-
-def _param_tensor(model, name: str):
-    if "." in name:
-        owner, _, leaf = name.rpartition(".")
-        mod = model.get_submodule(owner)
-    else:
-        mod, leaf = model, name
-    return mod._parameters.get(leaf) if leaf in mod._parameters else mod._buffers[leaf]
-
-
-def _unique_param_name(e: Emitter, name: str) -> str:
-    return name if name not in e._used else e.fresh(name)
 
 
 def _host(t):
