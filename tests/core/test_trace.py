@@ -114,3 +114,13 @@ def test_scopes_are_recorded():
 def test_a_non_array_result_is_refused():
     with pytest.raises(TypeError, match="must return nr arrays"):
         trace(lambda x: "nope", (nr.asarray([1.0]),))
+
+
+def test_an_array_around_a_traced_buffer_is_the_same_value():
+    def f(x):
+        y = x * 2.0
+        return nr.where(y > 2.0, y.detach(), y)   # detach() wraps the buffer outside the op table
+
+    g = trace(f, (nr.asarray([1.0, 2.0]),))
+    where = g.nodes[-1]
+    assert where.op == "where" and where.inputs[1] is where.inputs[2] is g.nodes[0].outputs[0]

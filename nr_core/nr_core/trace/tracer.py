@@ -44,6 +44,9 @@ class Tracer:
         self.graph = Graph()
         self._expand = expand
         self._values: dict[int, tuple[weakref.ref, Value]] = {}
+        # by buffer: an array made around a traced array's buffer outside the op table (``detach()``, a
+        # Parameter wrapping an array) is that same value
+        self._buffers: dict[int, tuple[weakref.ref, Value]] = {}
         self._ids = 0
         self._depth = 0
         self._scopes: list[str] = []
@@ -57,6 +60,7 @@ class Tracer:
         self._ids += 1
         v = Value(self._ids, t.shape, t._dtype, kind, level, name=name, data=data)
         self._values[id(t)] = (weakref.ref(t), v)
+        self._buffers[id(t._data)] = (weakref.ref(t), v)
         return v
 
     def value_of(self, t: Tensor) -> Value:
@@ -64,6 +68,12 @@ class Tracer:
         hit = self._values.get(id(t))
         if hit is not None and hit[0]() is t:
             return hit[1]
+        hit = self._buffers.get(id(t._data))
+        if hit is not None:
+            owner = hit[0]()
+            if owner is not None and owner._data is t._data and owner._dtype is t._dtype:
+                self._values[id(t)] = (weakref.ref(t), hit[1])
+                return hit[1]
         return self._new(t, "const", CONST, data=_host(t))
 
     def input(self, t: Tensor, name: str) -> Value:
