@@ -37,13 +37,15 @@ class MaskedAttention(nn.Module):
 def _cases():
     n = nr.random.normal
     return {
-        "gru_bidirectional": (First(nn.GRU(3, 5, num_layers=2, bidirectional=True, batch_first=True)), (n((4, 6, 3)),), 0),
+        "gru_bidirectional": (First(nn.GRU(3, 5, num_layers=2, bidirectional=True, batch_first=True)),
+                              (n((4, 6, 3)),), 0),
         "rnn_relu_seq_first": (First(nn.RNN(3, 5, nonlinearity="relu")), (n((6, 4, 3)),), 1),
         "lstm_projected": (First(nn.LSTM(3, 6, proj_size=2, bidirectional=True)), (n((6, 4, 3)),), 1),
         "masked_attention": (MaskedAttention(), (n((2, 5, 8)),), 0),
         "transformer": (nn.Transformer(16, 2, 1, 1, 32, dropout=0.0, batch_first=True),
                         (n((3, 5, 16)), n((3, 4, 16))), 0),
-        "embedding_padding_idx": (nn.Embedding(10, 4, padding_idx=0), (nr.asarray(np.array([[0, 3, 9], [1, 2, 0]])),), 0),
+        "embedding_padding_idx": (nn.Embedding(10, 4, padding_idx=0),
+                                  (nr.asarray(np.array([[0, 3, 9], [1, 2, 0]])),), 0),
         "conv1d_transposed": (nn.Sequential(nn.Conv1d(2, 4, 3, padding="same"), nn.ConvTranspose1d(4, 2, 4, stride=2)),
                               (n((3, 2, 9)),), 0),
         "norms_activations": (nn.Sequential(nn.GroupNorm(2, 4), nn.PReLU(4), nn.SiLU(), nn.GELU(),
