@@ -18,7 +18,7 @@ from onnx.backend.test.loader import load_model_tests
 from onnx.backend.test.runner import Runner
 
 from nr_nn.onnx.backend import NrBackend
-from nr_nn.onnx.import_ops import IMPL
+from nr_nn.onnx.importers import IMPL
 
 
 def _array(x):

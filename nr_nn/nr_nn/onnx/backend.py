@@ -10,7 +10,7 @@ import nr_core as nr
 
 from ._deps import onnx
 from .graph_module import _DEFAULT_DOMAINS, from_model
-from .import_ops import IMPL
+from .importers import IMPL
 
 
 class NrBackendRep(BackendRep):

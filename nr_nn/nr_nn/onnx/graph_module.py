@@ -13,7 +13,7 @@ import nr_core as nr
 from ..module import Module
 from ..parameter import Parameter
 from ._deps import onnx
-from .import_ops import IMPL, Ctx
+from .importers import IMPL, Ctx
 from .loader import OnnxImportError, read_model, tensor_array
 
 _DEFAULT_DOMAINS = ("", "ai.onnx")
