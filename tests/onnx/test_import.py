@@ -1,8 +1,6 @@
 """The importer on models PyTorch 2.13 exported (``torch.onnx.export``, the TorchScript exporter that works
 offline): outputs equal PyTorch's to 1e-5, gradients through the imported parameters equal PyTorch's autograd,
 fine-tuning lowers the loss, and the model runs on the device asked for."""
-import warnings
-
 import numpy as np
 import pytest
 
@@ -12,56 +10,13 @@ import nr_optim as optim
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
-
-
-class CNN(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.f = torch.nn.Sequential(
-            torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Conv2d(8, 16, 3), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
-            torch.nn.Dropout(0.3), torch.nn.Linear(16, 10))
-
-    def forward(self, x):
-        return self.f(x)
-
-
-class LSTM(torch.nn.Module):
-    def __init__(self, cell=torch.nn.LSTM):
-        super().__init__()
-        self.rnn = cell(3, 8, num_layers=2, batch_first=True)
-        self.head = torch.nn.Linear(8, 4)
-
-    def forward(self, x):
-        out, _ = self.rnn(x)
-        return self.head(out[:, -1])
-
-
-def _mlp():
-    return torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10),
-                               torch.nn.LogSoftmax(dim=1))
-
-
-MODELS = {"mlp": (_mlp, (64,)), "cnn": (CNN, (1, 8, 8)), "lstm": (LSTM, (5, 3)),
-          "gru": (lambda: LSTM(torch.nn.GRU), (5, 3))}
+from torch_models import MODELS, export  # noqa: E402
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
 def torch_export(request, tmp_path_factory):
-    torch.manual_seed(0)
-    make, shape = MODELS[request.param]
-    m = make()
-    if request.param == "cnn":
-        with torch.no_grad():
-            m.f[1].running_mean.uniform_(-1, 1)
-            m.f[1].running_var.uniform_(0.5, 2)
-    m.eval()
-    x = torch.randn((7,) + shape)
     path = tmp_path_factory.mktemp("torch") / f"{request.param}.onnx"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(m, (x,), str(path), input_names=["x"], output_names=["y"],
-                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, dynamo=False, opset_version=17)
+    m, x = export(request.param, path)
     return request.param, m, x, path
 
 
