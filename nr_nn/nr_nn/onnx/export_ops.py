@@ -10,8 +10,10 @@ from typing import Callable
 
 import numpy as np
 
+import nr_core as nr
 from nr_core.trace import Value
 
+from ._deps import onnx
 from .emit import INT_MAX, Emitter, Unsupported
 from .symbolic import Sym
 
@@ -198,7 +200,6 @@ def _arg_reduce(e, c):
 def _all_any(e, c):
     # over 0/1 integers: all is their minimum, any their maximum
     onnx_op, since = ("ReduceMin", 18) if c.node.op == "all" else ("ReduceMax", 18)
-    import nr_core as nr
     x = e.cast(e.op("Not", [e.op("Equal", [c.arg(e, 0), e.scalar(0, c.dtype(0))])]), nr.int32)
     axis = c.p.get("axis")
     out = e.axes_input_or_attr(onnx_op, x, axis, since, keepdims=int(c.p["keepdims"]))
@@ -287,7 +288,6 @@ def _tri(e, c):
 def _full(e, c):
     dt = c.p["dtype"]
     value = np.asarray(c.p["fill_value"], dtype=np.dtype(dt.numpy)).reshape(1)
-    from ._deps import onnx
     return [e.op("ConstantOfShape", [e.ints(c.p["shape"], "shape")],
                  value=onnx().numpy_helper.from_array(value, "value"))]
 

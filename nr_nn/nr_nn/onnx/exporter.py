@@ -7,6 +7,8 @@ import os
 import warnings
 from collections import Counter
 
+import numpy as np
+
 import nr_core as nr
 from nr_core.trace import Tracer, Value, trace
 from nr_core.trace.ir import CONST
@@ -262,7 +264,6 @@ def _value_info(name, dtype, shape, named_axes):
 
 
 def _host(t):
-    import numpy as np
     return np.array(t._backend.to_host(t._data), copy=True)
 
 

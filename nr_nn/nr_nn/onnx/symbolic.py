@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import nr_core as nr
 from nr_core.trace import Graph, Value
 
 
@@ -39,7 +40,6 @@ class Sym:
 def grown(arrays: tuple, axes: dict, factor: int) -> tuple:
     """``arrays`` with every axis listed for a name in ``axes`` ({input index: [axis, ...]}) repeated
     ``factor`` times along itself (tiling keeps token ids, masks and other values valid)."""
-    import nr_core as nr
     out = []
     for i, a in enumerate(arrays):
         if i in axes and isinstance(a, nr.Tensor):
