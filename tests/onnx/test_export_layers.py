@@ -71,3 +71,19 @@ def test_layer_exports_with_a_dynamic_batch(name):
             want = model(*sub).numpy()
         got = sess.run(None, {n: a.numpy() for n, a in zip(names, sub)})[0]
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-5, err_msg=f"{name}, batch {keep}")
+
+
+def test_two_dynamic_axes_batch_and_sequence():
+    nr.random.seed(2)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+    layer.eval()
+    buf = io.BytesIO()
+    proto = nx.export(layer, nr.random.normal((3, 5, 8)), buf, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "b", 1: "seq"}, "y": {0: "b", 1: "seq"}})
+    assert [d.dim_param or d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim] == ["b", "seq", 8]
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    for b, length in [(1, 2), (4, 9)]:
+        x = nr.random.normal((b, length, 8))
+        with nr.no_grad():
+            want = layer(x).numpy()
+        np.testing.assert_allclose(sess.run(None, {"x": x.numpy()})[0], want, rtol=0, atol=1e-5)
