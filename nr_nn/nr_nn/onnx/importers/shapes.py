@@ -227,3 +227,95 @@ def _dropout(ctx, a, x, ratio=None, training=None):
     if ctx.n_out > 1:
         return x, nr.ones(x.shape, dtype=nr.bool, device=x.device)
     return x
+
+
+@impl("TopK")
+def _topk(ctx, a, x, k):
+    axis = a.get("axis", -1) % x.ndim
+    largest = a.get("largest", 1)
+    n = int(scalar(k))
+    # stable sort: among equal values the lower index comes first, as ONNX asks
+    order = nr.argsort(x, axis=axis, descending=bool(largest), stable=True)
+    idx = order[(slice(None),) * axis + (slice(0, n),)]
+    return nr.take_along_axis(x, idx, axis=axis), idx
+
+
+@impl("OneHot")
+def _one_hot(ctx, a, indices, depth, values):
+    d = int(scalar(depth))
+    axis = a.get("axis", -1)
+    axis = axis + indices.ndim + 1 if axis < 0 else axis
+    idx = nr.astype(indices, nr.int64)
+    idx = nr.where(idx < 0, idx + d, idx)
+    pos = nr.reshape(nr.arange(d, device=indices.device), (-1,) + (1,) * (indices.ndim - axis))
+    hot = nr.expand_dims(idx, axis=axis) == pos
+    return nr.where(hot, values[1], values[0])
+
+
+@impl("DepthToSpace")
+def _depth_to_space(ctx, a, x):
+    b = a["blocksize"]
+    n, c, h, w = x.shape
+    if a.get("mode", "DCR") == "DCR":
+        t = nr.permute_dims(nr.reshape(x, (n, b, b, c // (b * b), h, w)), (0, 3, 4, 1, 5, 2))
+    else:
+        t = nr.permute_dims(nr.reshape(x, (n, c // (b * b), b, b, h, w)), (0, 1, 4, 2, 5, 3))
+    return nr.reshape(t, (n, c // (b * b), h * b, w * b))
+
+
+@impl("SpaceToDepth")
+def _space_to_depth(ctx, a, x):
+    b = a["blocksize"]
+    n, c, h, w = x.shape
+    perm = (0, 1, 3, 5, 2, 4) if a.get("mode", "DCR") == "CRD" else (0, 3, 5, 1, 2, 4)
+    t = nr.permute_dims(nr.reshape(x, (n, c, h // b, b, w // b, b)), perm)
+    return nr.reshape(t, (n, c * b * b, h // b, w // b))
+
+
+def _index_tuple(data, indices, batch_dims):
+    """The integer index arrays that pick ``indices``' last-axis tuples out of ``data``; the leading
+    ``batch_dims`` axes pair up (an arange along each, broadcast against the rest)."""
+    k = indices.shape[-1]
+    idx = nr.astype(indices, nr.int64)
+    lead = indices.ndim - 1 - batch_dims
+    grids = tuple(nr.reshape(nr.arange(indices.shape[j], device=data.device),
+                             (1,) * j + (-1,) + (1,) * (batch_dims - 1 - j + lead)) for j in range(batch_dims))
+    picks = tuple(nr.where(idx[..., j] < 0, idx[..., j] + data.shape[batch_dims + j], idx[..., j])
+                  for j in range(k))
+    return grids + picks
+
+
+_HOST_REDUCE = {"add": np.add, "mul": np.multiply, "max": np.maximum, "min": np.minimum}
+
+
+def _scatter(data, key, updates, reduction: str, op: str):
+    if reduction == "none":
+        out = nr.asarray(data, copy=True)
+        out[key] = updates
+        return out
+    if reduction not in _HOST_REDUCE:
+        raise ValueError(f"{op}: unknown reduction {reduction!r}")
+    # repeated indices must all combine: NumPy's unbuffered ufunc.at does that, on the host (not differentiable)
+    host = data.numpy().copy()
+    _HOST_REDUCE[reduction].at(host, tuple(np.asarray(k.numpy()) for k in key), updates.numpy())
+    return nr.asarray(host, device=data.device)
+
+
+@impl("GatherND")
+def _gather_nd(ctx, a, data, indices):
+    return data[_index_tuple(data, indices, a.get("batch_dims", 0))]
+
+
+@impl("ScatterND")
+def _scatter_nd(ctx, a, data, indices, updates):
+    return _scatter(data, _index_tuple(data, indices, 0), updates, a.get("reduction", "none"), "ScatterND")
+
+
+@impl("ScatterElements")
+def _scatter_elements(ctx, a, data, indices, updates):
+    axis = a.get("axis", 0) % data.ndim
+    idx = nr.astype(indices, nr.int64)
+    idx = nr.where(idx < 0, idx + data.shape[axis], idx)
+    grids = nr.meshgrid(*[nr.arange(s, device=data.device) for s in indices.shape], indexing="ij")
+    key = tuple(idx if d == axis else grids[d] for d in range(data.ndim))
+    return _scatter(data, key, updates, a.get("reduction", "none"), "ScatterElements")
