@@ -126,3 +126,21 @@ def test_importing_nr_nn_does_not_import_onnx():
     code = "import sys, nr_nn, nr_nn.onnx; assert 'onnx' not in sys.modules, 'onnx imported'; print('ok')"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+class FixedBatch(nn.Module):
+    def forward(self, x):
+        return nr.reshape(x, (2, 2, 3))        # only works for a batch of 4
+
+
+class Quarter(nn.Module):
+    def forward(self, x):
+        return nr.reshape(x, (4, -1))          # the second dim is 3/4 of the batch: no integer affine form
+
+
+def test_a_model_that_cannot_follow_a_dynamic_axis_is_explained():
+    with pytest.raises(nx.OnnxExportError, match=r"traced again with that axis 2 times as long, and that call "
+                                                 r"failed: ValueError"):
+        nx.export(FixedBatch(), nr.ones((4, 3)), io.BytesIO(), input_names=["x"], dynamic_axes={"x": [0]})
+    with pytest.raises(nx.OnnxExportError, match=r"is 3, 6, 9 for 'x_dim0' = 4, 8, 12: not an affine function"):
+        nx.export(Quarter(), nr.ones((4, 3)), io.BytesIO(), input_names=["x"], dynamic_axes={"x": [0]})

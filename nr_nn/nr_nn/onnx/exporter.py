@@ -65,7 +65,7 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
         for name in sizes:
             idx = {i: [a for a, n in per.items() if n == name] for i, per in axes.items()}
             idx = {i: ax for i, ax in idx.items() if ax}
-            variants[name] = tuple(_trace(model, grown(args, idx, k), in_names, opset_version)[0] for k in (2, 3))
+            variants[name] = tuple(_retrace(model, args, idx, k, in_names, opset_version, name) for k in (2, 3))
     finally:
         for m, mode in was_training:
             object.__setattr__(m, "training", mode)
@@ -160,6 +160,16 @@ def _trace(model, args, in_names, opset):
     return g, layers, params
 
 
+def _retrace(model, args, axes: dict, factor: int, in_names, opset: int, name: str):
+    """The trace with dynamic axis ``name`` ``factor`` times as long (the comparison that finds what moves)."""
+    try:
+        return _trace(model, grown(args, axes, factor), in_names, opset)[0]
+    except Exception as e:
+        raise OnnxExportError(f"export: to find what depends on dynamic axis {name!r} the model is traced again "
+                              f"with that axis {factor} times as long, and that call failed: {type(e).__name__}: "
+                              f"{e}") from e
+
+
 def _report_host_reads(g, strict: bool) -> None:
     if not g.host_reads:
         return
@@ -229,11 +239,12 @@ def _build(g, sym: Symbolizer, layers, in_names, out_names, axes, axis_sources, 
     for v, out_name in zip(g.outputs, out_names):
         try:
             src = name_of(v)
-        except Unsupported as err:
-            problems[("output", "", str(err))] += 1
+            info = _value_info(out_name, v.dtype, sym.shape(v), dyn_spec.get(out_name))
+        except (Unsupported, NotSymbolic) as err:
+            problems[(f"output {out_name!r}", "", str(err))] += 1
             continue
         e.op("Identity", [src], outputs=[out_name])
-        outputs.append(_value_info(out_name, v.dtype, sym.shape(v), dyn_spec.get(out_name)))
+        outputs.append(info)
     if problems:
         raise OnnxExportError(_problem_report(problems, layers, opset))
     inputs = [_value_info(n, v.dtype, tuple(axes.get(i, {}).get(a, s) for a, s in enumerate(v.shape)), None)
