@@ -120,12 +120,19 @@ def test_a_plain_function_exports_and_writes_atomically(tmp_path):
     np.testing.assert_allclose(out, np.full((2, 2), 0.0))
 
 
-def test_importing_nr_nn_does_not_import_onnx():
+def test_nr_nn_imports_without_onnx_and_export_says_what_to_install():
     import subprocess
     import sys
-    code = "import sys, nr_nn, nr_nn.onnx; assert 'onnx' not in sys.modules, 'onnx imported'; print('ok')"
+    code = ("import sys, nr_nn, nr_nn.onnx; assert 'onnx' not in sys.modules, 'onnx imported'\n"
+            "sys.modules['onnx'] = None  # as if onnx were not installed\n"
+            "import nr_core as nr\n"
+            "try:\n"
+            "    nr_nn.onnx.export(nr_nn.Linear(2, 2), nr.ones((1, 2)), 'x.onnx')\n"
+            "except ImportError as e:\n"
+            "    print('refused:', e)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+    assert r.returncode == 0 and "refused: nr_nn.onnx needs the 'onnx' package: pip install 'nr-nn[onnx]'" in \
+        r.stdout, r.stdout + r.stderr
 
 
 class FixedBatch(nn.Module):
