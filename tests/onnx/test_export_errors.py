@@ -151,3 +151,21 @@ def test_a_model_that_cannot_follow_a_dynamic_axis_is_explained():
         nx.export(FixedBatch(), nr.ones((4, 3)), io.BytesIO(), input_names=["x"], dynamic_axes={"x": [0]})
     with pytest.raises(nx.OnnxExportError, match=r"is 3, 6, 9 for 'x_dim0' = 4, 8, 12: not an affine function"):
         nx.export(Quarter(), nr.ones((4, 3)), io.BytesIO(), input_names=["x"], dynamic_axes={"x": [0]})
+
+
+def test_an_onnxruntime_that_would_refuse_the_file_is_named_at_export(monkeypatch):
+    ort = pytest.importorskip("onnxruntime")
+    from nr_nn.onnx import exporter
+    assert exporter.runtime_refusal(17, 8) is None  # the installed runtime takes what export writes by default
+
+    class OldRuntime:
+        def __init__(self, payload, providers=None):
+            raise RuntimeError("Unsupported model IR version: 8, max supported IR version: 7")
+
+    monkeypatch.setattr(ort, "InferenceSession", OldRuntime)
+    exporter.runtime_refusal.cache_clear()
+    try:
+        with pytest.warns(UserWarning, match=r"onnxruntime .* refuses opset 17 / IR version 8: Unsupported model IR"):
+            nx.export(nn.Linear(2, 2), nr.ones((1, 2)), io.BytesIO())
+    finally:
+        exporter.runtime_refusal.cache_clear()

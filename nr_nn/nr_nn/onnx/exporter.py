@@ -2,6 +2,7 @@
 with ``onnx.checker`` (full check) and write it atomically."""
 from __future__ import annotations
 
+import functools
 import io
 import os
 import warnings
@@ -78,6 +79,10 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     model_proto = _build(base, sym, layers, in_names, out_names, axes, axis_sources, dynamic_axes or {},
                          opset_version, model, tensors)
     ox.checker.check_model(model_proto, full_check=True)
+    refusal = runtime_refusal(opset_version, model_proto.ir_version)
+    if refusal:
+        warnings.warn(f"export: {refusal}; the file is written, but pass a lower opset_version for this runtime",
+                      UserWarning, stacklevel=2)
     payload = model_proto.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
         write_atomic(os.fspath(f), payload)
@@ -86,6 +91,26 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     else:
         raise TypeError(f"export: f must be a path or a binary file object, got {type(f).__name__}")
     return model_proto
+
+
+@functools.lru_cache(maxsize=None)
+def runtime_refusal(opset: int, ir_version: int) -> str | None:
+    """Why the installed onnxruntime would refuse a file of this opset and IR version (None when it loads one, or
+    when onnxruntime is not installed): a one-node probe, so skew shows at export time, not at deployment."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    h = onnx().helper
+    tp = onnx().TensorProto
+    graph = h.make_graph([h.make_node("Identity", ["x"], ["y"])], "probe",
+                         [h.make_tensor_value_info("x", tp.FLOAT, [1])], [h.make_tensor_value_info("y", tp.FLOAT, [1])])
+    probe = h.make_model(graph, opset_imports=[h.make_opsetid("", opset)], ir_version=ir_version)
+    try:
+        ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    except Exception as e:  # whatever onnxruntime raises for a model it cannot take
+        return f"the installed onnxruntime {ort.__version__} refuses opset {opset} / IR version {ir_version}: {e}"
+    return None
 
 
 def _names(names, n: int, prefix: str, what: str) -> list[str]:
