@@ -124,3 +124,14 @@ def test_an_array_around_a_traced_buffer_is_the_same_value():
     g = trace(f, (nr.asarray([1.0, 2.0]),))
     where = g.nodes[-1]
     assert where.op == "where" and where.inputs[1] is where.inputs[2] is g.nodes[0].outputs[0]
+
+
+def test_expansion_falls_back_to_one_node_where_a_decomposition_cannot_stand_for_the_op():
+    expand_all = lambda op: True  # noqa: E731
+    # a random draw decomposes to host numbers: expanded, it would bake one draw into the graph
+    g = trace(lambda x: x + nr.random.normal((2,)), (nr.asarray([0.0, 0.0]),), expand=expand_all)
+    assert _ops(g) == ["random_normal", "add"] and g.nodes[0].outputs[0].kind == "node"
+    # a host fallback already on the host fails: the op stays one node, the failed attempt leaves nothing
+    g = trace(lambda x: nr.linalg.inv(x) * 2.0, (nr.asarray([[2.0, 0.0], [0.0, 4.0]]),), expand=expand_all)
+    assert _ops(g) == ["inv", "multiply"]
+    np.testing.assert_allclose(g.nodes[0].outputs[0].shape, (2, 2))

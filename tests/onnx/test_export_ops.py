@@ -108,3 +108,26 @@ def test_multiple_inputs_and_outputs_with_shared_dynamic_axis():
             wants = f(*args)
         for g, w in zip(got, wants):
             np.testing.assert_allclose(g, w.numpy(), rtol=0, atol=1e-5)
+
+
+class Noisy(nn.Module):
+    """A reparameterised sample: the graph must draw, not replay the draws made while tracing."""
+
+    def forward(self, x):
+        return x + nr.random.normal(x.shape, mean=1.0, std=0.5) + nr.random.uniform((x.shape[0], 1), 2.0, 3.0)
+
+
+def test_random_draws_export_as_random_ops():
+    buf = io.BytesIO()
+    proto = nx.export(Noisy(), nr.zeros((4, 1000)), buf, input_names=["x"], dynamic_axes={"x": [0]})
+    ops = {n.op_type for n in proto.graph.node}
+    assert {"RandomNormalLike", "RandomUniformLike"} <= ops
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    a = sess.run(None, {"x": np.zeros((3, 1000), np.float32)})[0]
+    b = sess.run(None, {"x": np.zeros((3, 1000), np.float32)})[0]
+    assert a.shape == (3, 1000) and not np.array_equal(a, b)
+    # mean 1 + U(2, 3) per row, spread 0.5 within a row
+    assert 2.9 < a.mean() < 4.1 and abs(a.std(axis=1).mean() - 0.5) < 0.05
+    with nr.no_grad():
+        c = nx.from_model(onnx.load_from_string(buf.getvalue()))(nr.zeros((3, 1000))).numpy()
+    assert c.shape == (3, 1000) and 2.9 < c.mean() < 4.1 and abs(c.std(axis=1).mean() - 0.5) < 0.05

@@ -17,6 +17,8 @@ _TABLE = re.compile(r'"[a-z_0-9]+": \(?"([A-Z]\w+)"')
 # known-unmatchable tests: the reference draws its random mask with NumPy's generator
 RANDOM = {"test_training_dropout", "test_training_dropout_default", "test_training_dropout_mask",
           "test_training_dropout_default_mask"}
+# ops whose outputs are random have no official node tests; test_export_ops checks their draws' statistics
+NO_NODE_TESTS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike"}
 
 
 def emitted_ops() -> set[str]:
@@ -44,6 +46,7 @@ def test_every_op_the_exporter_emits_passes_its_node_tests():
         if result not in ("pass", "skip"):
             failures.append(f"{name} ({op}): {result}")
     assert not failures, "\n".join(failures)
-    assert not ops - set(ran), f"emitted ops without node tests: {sorted(ops - set(ran))}"
+    missing = ops - set(ran) - NO_NODE_TESTS
+    assert not missing, f"emitted ops without node tests: {sorted(missing)}"
     no_pass = sorted(op for op, results in ran.items() if "pass" not in results)
     assert not no_pass, f"emitted ops whose node tests were all skipped: {no_pass}"

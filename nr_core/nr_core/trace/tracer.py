@@ -106,9 +106,9 @@ class Tracer:
         if self._depth or threading.get_ident() != self._thread:
             return proceed(inputs, params)
         if self._expand is not None and op.name in DECOMPOSITIONS and self._expand(op):
-            if op.kind == "creation":
-                return DECOMPOSITIONS[op.name](**params)
-            return DECOMPOSITIONS[op.name](*inputs, **params)
+            out = self._expanded(op, inputs, params)
+            if out is not None:
+                return out
         ins = tuple(self._arg(x) for x in inputs)
         pars = {k: self._arg(v) for k, v in params.items()}
         self._depth += 1
@@ -131,6 +131,33 @@ class Tracer:
             # the frontend writes the result back into the array object: later reads of it see the new value
             self._values[id(inputs[0])] = (weakref.ref(inputs[0]), values[0])
         return out
+
+    def _expanded(self, op, inputs, params):
+        """The op through its decomposition, recorded op by op; None (nothing recorded) when the decomposition
+        cannot stand for the op in a graph: it fails here (a host fallback already on the host) or returns arrays
+        the trace did not see made (drawn or computed on the host), which would be baked in as constants."""
+        marks = len(self.graph.nodes), len(self.graph.host_reads)
+        fn = DECOMPOSITIONS[op.name]
+        try:
+            out = fn(**params) if op.kind == "creation" else fn(*inputs, **params)
+        except Exception:
+            out = None
+        outs = out if isinstance(out, tuple) else (out,)
+        made = {id(o) for n in self.graph.nodes[marks[0]:] for o in n.outputs}
+        if out is not None and all(self._made_here(o, made, inputs) for o in outs):
+            return out
+        del self.graph.nodes[marks[0]:]
+        del self.graph.host_reads[marks[1]:]
+        return None
+
+    def _made_here(self, t, made: set, inputs) -> bool:
+        """``t`` came out of a node the expansion recorded, or is one of the op's own inputs."""
+        if not isinstance(t, Tensor):
+            return False
+        if any(t is x for x in inputs):
+            return True
+        hit = self._values.get(id(t))
+        return hit is not None and hit[0]() is t and id(hit[1]) in made
 
     def _host_read(self, t: Tensor, how: str) -> None:
         if threading.get_ident() != self._thread or self._depth or getattr(_validating, "depth", 0):

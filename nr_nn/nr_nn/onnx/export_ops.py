@@ -13,7 +13,7 @@ import numpy as np
 import nr_core as nr
 from nr_core.trace import Value
 
-from ._deps import onnx
+from ._deps import onnx, onnx_dtype
 from .emit import INT_MAX, Emitter, Unsupported
 from .symbolic import Sym
 
@@ -435,3 +435,19 @@ def _layer_norm(e, c):
     norm_shape = _static(c.shapes[0][-nd:], "layer_norm's normalized shape")
     scale = e.const(np.ones(norm_shape, dtype=np.dtype(c.out_dtype.numpy)), "ones")
     return [e.op("LayerNormalization", [c.arg(e, 0), scale], axis=-nd, epsilon=float(c.p["eps"]))]
+
+
+# ---- random draws (a graph that samples: noise layers, reparameterisation) -------------------------
+@op("random_normal", "random_uniform")
+def _random(e, c):
+    p, dt = c.p, c.p["dtype"]
+    normal = c.node.op == "random_normal"
+    attrs = {"mean": float(p["mean"]), "scale": float(p["std"])} if normal else \
+        {"low": float(p["low"]), "high": float(p["high"])}
+    shape = list(p["shape"])
+    if any(isinstance(s, Sym) for s in shape):  # the *Like form takes its shape from a tensor
+        zero = np.zeros(1, dtype=np.dtype(dt.numpy))
+        like = e.op("ConstantOfShape", [e.ints(shape, "shape")], value=onnx().numpy_helper.from_array(zero, "value"))
+        return [e.op("RandomNormalLike" if normal else "RandomUniformLike", [like], dtype=onnx_dtype(dt), **attrs)]
+    return [e.op("RandomNormal" if normal else "RandomUniform", [], shape=[int(s) for s in shape],
+                 dtype=onnx_dtype(dt), **attrs)]

@@ -1,11 +1,11 @@
-"""``If`` and ``Loop``: subgraphs run with the enclosing values in scope."""
+"""``If`` and ``Loop`` (subgraphs run with the enclosing values in scope) and the random-draw ops."""
 from __future__ import annotations
 
 import numpy as np
 
 import nr_core as nr
 
-from ._base import impl, scalar
+from ._base import impl, nr_dtype, scalar
 
 
 @impl("Loop")
@@ -38,3 +38,21 @@ def _if(ctx, a, cond):
     branch = a["then_branch"] if bool(scalar(cond)) else a["else_branch"]
     outs = ctx.run_graph(branch, [])
     return outs if len(outs) > 1 else outs[0]
+
+
+# ---- random draws (nr's generator: ``nr.random.seed`` makes them reproducible) -------------------------
+def _draw(ctx, a, shape, like=None):
+    dt = nr_dtype(a["dtype"]) if "dtype" in a else (like.dtype if like is not None else nr.float32)
+    return dt, tuple(shape), like.device if like is not None else ctx.device
+
+
+@impl("RandomNormal", "RandomNormalLike")
+def _random_normal(ctx, a, like=None):
+    dt, shape, dev = _draw(ctx, a, a["shape"] if like is None else like.shape, like)
+    return nr.random.normal(shape, a.get("mean", 0.0), a.get("scale", 1.0), dtype=dt, device=dev)
+
+
+@impl("RandomUniform", "RandomUniformLike")
+def _random_uniform(ctx, a, like=None):
+    dt, shape, dev = _draw(ctx, a, a["shape"] if like is None else like.shape, like)
+    return nr.random.uniform(shape, a.get("low", 0.0), a.get("high", 1.0), dtype=dt, device=dev)
