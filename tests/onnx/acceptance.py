@@ -16,8 +16,8 @@ from onnx.reference import ReferenceEvaluator
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nr_core as nr  # noqa: E402
 import nr_nn.onnx as nx  # noqa: E402
-import torch_models  # noqa: E402
-from models import NAMES, example  # noqa: E402
+import onnx_torch_models as torch_models  # noqa: E402
+from onnx_models import NAMES, example  # noqa: E402
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ import pytest
 
 import nr_core as nr
 import nr_nn.onnx as nx
-from models import NAMES, example
+from onnx_models import NAMES, example
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

@@ -10,7 +10,7 @@ import nr_optim as optim
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
-from torch_models import MODELS, export  # noqa: E402
+from onnx_torch_models import MODELS, export  # noqa: E402
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))

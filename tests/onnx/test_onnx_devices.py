@@ -5,7 +5,7 @@ import pytest
 
 import nr_core as nr
 import nr_nn.onnx as nx
-from models import example
+from onnx_models import example
 
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
