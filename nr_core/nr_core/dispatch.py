@@ -10,7 +10,9 @@ acts on every op joins through a module slot that is None when unused:
   ``intercepting(fn)``. Each is ``fn(op, inputs, params, proceed)`` and calls ``proceed(inputs, params)`` (the
   next interceptor, then recording and the kernel) to compute. While any is active, the frontend's shortcuts
   that skip ``apply`` (the elementwise hot path, basic indexing, in-place operators) stand aside, so every op
-  of the namespace passes through ``apply`` or ``create``.
+  of the namespace passes through ``apply`` or ``create``. ``intercepting(fn, host_read=g)`` also calls
+  ``g(array, how)`` whenever an array's values are read into Python (``item``, ``bool``, ``int``, ``numpy`` …),
+  which is how a tracer sees value-dependent control flow.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import contextlib
 import threading
 from typing import Callable, Iterator
 
+from . import tensor as _tensor
 from .grad_mode import state as _grad
 from .optable import DECOMPOSITIONS
 from .tensor import Tensor
@@ -30,6 +33,7 @@ _record_computed: Callable | None = None
 # the active interceptors composed into one callable (outermost first), or None
 _intercept: Callable | None = None
 _interceptors: list[Callable] = []
+_host_readers: list[Callable] = []
 _interceptors_lock = threading.Lock()
 # called when interception starts or stops (the elementwise frontend drops its hot-path tables)
 on_intercept_change: list[Callable[[], None]] = []
@@ -129,17 +133,22 @@ def _create(op, backend, device, dtype, params: dict):
 
 
 @contextlib.contextmanager
-def intercepting(fn: Callable) -> Iterator[None]:
+def intercepting(fn: Callable, host_read: Callable | None = None) -> Iterator[None]:
     """Route every dispatched op through ``fn(op, inputs, params, proceed)`` inside the block (process-wide;
-    nested blocks compose, the innermost closest to the kernel)."""
+    nested blocks compose, the innermost closest to the kernel). ``host_read(array, how)``, when given, is called
+    each time an array's values are read into Python inside the block."""
     with _interceptors_lock:
         _interceptors.append(fn)
+        if host_read is not None:
+            _host_readers.append(host_read)
         _compose()
     try:
         yield
     finally:
         with _interceptors_lock:
             _interceptors.remove(fn)
+            if host_read is not None:
+                _host_readers.remove(host_read)
             _compose()
 
 
@@ -158,5 +167,15 @@ def _compose() -> None:
                 return lambda i, p: chain[k](op, i, p, link(k + 1))
             return link(0)(inputs, params)
         _intercept = composed
+    readers = list(_host_readers)
+    if not readers:
+        _tensor._host_read = None
+    elif len(readers) == 1:
+        _tensor._host_read = readers[0]
+    else:
+        def every_reader(t, how):
+            for r in readers:
+                r(t, how)
+        _tensor._host_read = every_reader
     for fn in on_intercept_change:
         fn()

@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 
 _ns: Any = None  # the nr_core module, set by nr_core/__init__.py
+# ``fn(array, how)`` called when an array's values are read into Python (``item``, ``bool``, ``numpy`` …) while
+# ``dispatch.intercepting(..., host_read=fn)`` is active (a tracer reports value-dependent control flow); else None
+_host_read: Any = None
 
 
 class Tensor:
@@ -77,6 +80,8 @@ class Tensor:
         if self.size != 1:
             raise ValueError(f"{kind}: only an array with one element can be converted to a Python scalar, "
                              f"got shape {self.shape}")
+        if _host_read is not None:
+            _host_read(self, kind)
         return np.asarray(self._backend.to_host(self._data)).reshape(()).item()
 
     def item(self):
@@ -120,16 +125,22 @@ class Tensor:
         """A host NumPy copy (always a copy, never shared with the array)."""
         if self._requires_grad:
             raise RuntimeError("numpy(): the array requires grad; call .detach().numpy()")
+        if _host_read is not None:
+            _host_read(self, "numpy")
         out = self._backend.to_host(self._data)
         return np.array(out, copy=True)
 
     def tolist(self):
+        if _host_read is not None:
+            _host_read(self, "tolist")
         return self._backend.to_host(self._data).tolist()
 
     def __array__(self, dtype=None, copy=None):
         if self._device.kind != "cpu":
             raise TypeError(f"__array__: the array is on {self._device}; move it with .to_device('cpu') or use "
                             ".numpy()")
+        if _host_read is not None:
+            _host_read(self, "__array__")
         out = np.asarray(self._backend.to_host(self._data))  # a 0-d result may be a NumPy scalar
         if dtype is not None:
             out = out.astype(dtype, copy=False)

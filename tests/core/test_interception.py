@@ -53,3 +53,15 @@ def test_a_write_under_no_grad_keeps_the_parameter_a_leaf():
     with dispatch.intercepting(lambda op, i, p, proceed: proceed(i, p)), nr.no_grad():
         w[0] = 5.0
     assert w.requires_grad and w.is_leaf and w.tolist() == [5.0, 2.0]
+
+
+def test_host_reads_are_reported_inside_the_block_only():
+    reads = []
+    x = nr.asarray([2.5])
+    with dispatch.intercepting(lambda op, i, p, proceed: proceed(i, p), host_read=lambda t, how: reads.append(how)):
+        assert float(x) == 2.5 and bool(x) and x.item() == 2.5 and x.tolist() == [2.5]
+        assert int(nr.asarray([3])) == 3 and x.numpy()[0] == 2.5
+    float(x)
+    assert reads == ["__float__", "__bool__", "item", "tolist", "__int__", "numpy"]
+    from nr_core import tensor
+    assert tensor._host_read is None

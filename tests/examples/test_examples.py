@@ -96,3 +96,12 @@ def test_every_example_has_a_test():
     tested = {name for name in re.findall(r'run\("(\w+\.py)"', Path(__file__).read_text())}
     scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
     assert scripts == tested, f"examples without a test: {sorted(scripts - tested)}"
+
+
+def test_export_onnx(tmp_path):
+    pytest.importorskip("onnxruntime")
+    out = run("export_onnx.py", "--device", "cpu", "--epochs", "1", "--out", str(tmp_path))
+    diffs = [float(d) for d in re.findall(r"max difference (\S+)", out)]
+    accs = [float(a) for a in re.findall(r"accuracy (\d\.\d+)", out)]
+    assert len(diffs) == 2 and max(diffs) < 1e-4 and len(set(accs)) == 1 and accs[0] > 0.5, out
+    assert (tmp_path / "digits_cnn.onnx").stat().st_size > 10_000

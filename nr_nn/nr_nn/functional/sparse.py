@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import nr_core as nr
+from nr_core.trace import validation
 
 from ._checks import floating, tensor
 
@@ -22,7 +23,8 @@ def embedding(input, weight, padding_idx: int | None = None, max_norm: float | N
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {weight.shape}")
     n = weight.shape[0]
     if idx.size:
-        lo, hi = int(nr.min(idx)), int(nr.max(idx))
+        with validation():  # a range check, not control flow: a tracer need not report these reads
+            lo, hi = int(nr.min(idx)), int(nr.max(idx))
         if lo < 0 or hi >= n:
             raise IndexError(f"embedding: index {lo if lo < 0 else hi} is out of range for {n} embeddings")
     if scale_grad_by_freq or sparse:
