@@ -16,7 +16,7 @@ from nr_core.grad_mode import state as _grad_state
 from nr_core.ops.conversion import ASTYPE
 from nr_core.ops.creation import FULL
 from nr_core.optable import OPS
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .recorder import record, record_computed
 

@@ -17,7 +17,7 @@ from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8,
 from .errors import DeviceMismatchError, DeviceUnavailableError, PluginError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .hookspecs import hookimpl
-from .tensor import Tensor
+from .array_object import Tensor
 from .plugins import REGISTRY as _REGISTRY
 from . import ops as _ops
 
@@ -58,9 +58,9 @@ def set_default_device(device) -> None:
     _REGISTRY.set_default_device(device)
 
 
-from . import tensor as _tensor_module  # noqa: E402
+from . import array_object as _array_object  # noqa: E402
 
-_tensor_module._ns = _sys.modules[__name__]
+_array_object._ns = _sys.modules[__name__]
 # the extensions are reachable as ``import nr_core.linalg`` too, like NumPy's
 _sys.modules[__name__ + ".linalg"] = linalg
 _sys.modules[__name__ + ".fft"] = fft
@@ -68,4 +68,4 @@ _sys.modules[__name__ + ".fft"] = fft
 # every public name: the table's namespace functions, the frontends, dtypes, constants, extension modules
 __all__ = sorted(n for n, v in globals().items() if not n.startswith("_") and n != "annotations"
                  and (not isinstance(v, _ModuleType) or n in ("fft", "linalg", "random")))
-del _tensor_module, annotations
+del _array_object, annotations

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from .grad_mode import state as _grad
 from .optable import DECOMPOSITIONS
-from .tensor import Tensor
+from .array_object import Tensor
 
 EMPTY: dict = {}
 

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .hooks import RemovableHandle, add_hook
 from .parameter import Parameter, swap_data

@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from ._atomic_write import write_atomic
 

@@ -8,7 +8,7 @@ from ..dispatch import apply, create, wrap
 from ..errors import unsupported_dtype
 from ..optable import OPS
 from ..plugins import REGISTRY
-from ..tensor import Tensor
+from ..array_object import Tensor
 from .data_types import astype
 from .manipulation import broadcast_to, reshape
 from .transfer import from_dlpack as _from_dlpack

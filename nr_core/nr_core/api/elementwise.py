@@ -22,7 +22,7 @@ from ..errors import bad_dtype, device_mismatch
 from ..grad_mode import state as _grad
 from ..optable import OPS
 from ..shapes import broadcast_shapes
-from ..tensor import Tensor
+from ..array_object import Tensor
 from .data_types import astype
 
 EMPTY = _dispatch.EMPTY

@@ -13,7 +13,7 @@ from ..ops.indexing import SETITEM as _SETITEM
 from ..ops.indexing import TAKE as _TAKE
 from ..ops.indexing import TAKE_ALONG_AXIS as _TAKE_ALONG
 from ..shapes import normalize_axis
-from ..tensor import Tensor
+from ..array_object import Tensor
 from .creation import asarray
 from .data_types import astype
 

@@ -21,7 +21,7 @@ from ..ops.manipulation import (
     TILE,
 )
 from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._checks import array, same_device
 from .data_types import astype
 

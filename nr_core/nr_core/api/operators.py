@@ -5,7 +5,7 @@ from .. import dispatch as _dispatch
 from .. import dtypes as _d
 from ..grad_mode import state as _grad
 from ..ops import elementwise as ew
-from ..tensor import Tensor
+from ..array_object import Tensor
 from .data_types import astype, can_cast
 from .elementwise import fast_kernel
 from .products import matmul

@@ -6,7 +6,7 @@ from ..dispatch import apply
 from ..errors import bad_dtype, device_mismatch
 from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axis
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._checks import array
 from .data_types import astype
 

@@ -8,7 +8,7 @@ from ..dispatch import apply
 from ..errors import bad_dtype
 from ..optable import OPS
 from ..shapes import normalize_axes, normalize_axis
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._checks import array
 from .manipulation import concat
 
