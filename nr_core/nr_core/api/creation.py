@@ -1,4 +1,5 @@
-"""Creation functions of the standard, each with ``device=`` and a torch-style ``requires_grad=``."""
+"""Creation functions of the standard, each with ``device=`` and a torch-style ``requires_grad=``; the shape
+functions also take PyTorch's separate sizes (``zeros(2, 3)``), and ``tensor``/``from_numpy`` are PyTorch's."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,8 @@ from .data_types import astype
 from .manipulation import broadcast_to, reshape
 from .transfer import from_dlpack as _from_dlpack
 
-__all__ = ["arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "full", "full_like", "linspace",
-           "meshgrid", "ones", "ones_like", "tril", "triu", "zeros", "zeros_like"]
+__all__ = ["arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full", "full_like",
+           "linspace", "meshgrid", "ones", "ones_like", "tensor", "tril", "triu", "zeros", "zeros_like"]
 
 _PY_DEFAULTS = {np.dtype("float64"): _d.default_float, np.dtype("complex128"): _d.default_complex,
                 np.dtype("int64"): _d.default_int}
@@ -30,7 +31,10 @@ def _finish(x: Tensor, requires_grad: bool) -> Tensor:
     return x.requires_grad_(True) if requires_grad else x
 
 
-def _shape_arg(shape, op: str) -> tuple[int, ...]:
+def _shape_arg(shape, op: str, more: tuple = ()) -> tuple[int, ...]:
+    """The shape a creation call names: the standard's ``(2, 3)`` or PyTorch's ``2, 3`` (``more`` holds the rest)."""
+    if more:
+        shape = (shape,) + more
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     for s in shape:
         if not isinstance(s, int) or isinstance(s, bool) or s < 0:
@@ -38,7 +42,8 @@ def _shape_arg(shape, op: str) -> tuple[int, ...]:
     return shape
 
 
-def _infer_python_dtype(value) -> _d.DType:
+def scalar_dtype(value, op: str = "full") -> _d.DType:
+    """The default dtype of a Python scalar (bool, int, float, complex)."""
     if isinstance(value, bool):
         return _d.bool
     if isinstance(value, int):
@@ -47,7 +52,7 @@ def _infer_python_dtype(value) -> _d.DType:
         return _d.default_float
     if isinstance(value, complex):
         return _d.default_complex
-    raise TypeError(f"unsupported fill value of type {type(value).__name__}")
+    raise TypeError(f"{op}: expected a Python scalar, got {type(value).__name__}")
 
 
 def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
@@ -143,26 +148,26 @@ def _host_leaves(obj):
     return obj
 
 
-def _creation(op_name, shape, dtype, device, default, requires_grad, **params):
+def _creation(op_name, shape, dtype, device, default, requires_grad, more=(), **params):
     dtype = _dtype_arg(dtype, op_name) or default
     dev, backend = REGISTRY.resolve(device)
     if not backend.supports_dtype(dtype, dev):
         raise unsupported_dtype(op_name, dtype, dev)
     if shape is not None:
-        params["shape"] = _shape_arg(shape, op_name)
+        params["shape"] = _shape_arg(shape, op_name, more)
     return _finish(create(OPS[op_name], backend, dev, dtype, params), requires_grad)
 
 
-def zeros(shape, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("zeros", shape, dtype, device, _d.default_float, requires_grad)
+def zeros(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _creation("zeros", shape, dtype, device, _d.default_float, requires_grad, more)
 
 
-def ones(shape, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("ones", shape, dtype, device, _d.default_float, requires_grad)
+def ones(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _creation("ones", shape, dtype, device, _d.default_float, requires_grad, more)
 
 
-def empty(shape, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("empty", shape, dtype, device, _d.default_float, requires_grad)
+def empty(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _creation("empty", shape, dtype, device, _d.default_float, requires_grad, more)
 
 
 def full(shape, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -170,7 +175,7 @@ def full(shape, fill_value, *, dtype=None, device=None, requires_grad: bool = Fa
         fill_value = fill_value.item()
     if not isinstance(fill_value, (bool, int, float, complex)):
         raise TypeError(f"full: fill_value must be a Python scalar, got {type(fill_value).__name__}")
-    default = _infer_python_dtype(fill_value)
+    default = scalar_dtype(fill_value)
     dt = _dtype_arg(dtype, "full") or default
     if dt.kind in ("int", "uint"):
         info = np.iinfo(dt.numpy)
@@ -224,12 +229,26 @@ def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None, requires_grad: 
     return _creation("eye", None, dtype, device, _d.default_float, requires_grad, n_rows=n_rows, n_cols=n_cols, k=k)
 
 
-def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True, requires_grad: bool = False) -> Tensor:
+def linspace(start, stop, /, num=None, *, dtype=None, device=None, endpoint=True, requires_grad: bool = False,
+             steps=None) -> Tensor:
+    num = steps if num is None else num  # PyTorch calls it steps
     if not isinstance(num, int) or num < 0:
         raise ValueError(f"linspace: num must be a non-negative int, got {num!r}")
     default = _d.default_complex if isinstance(start, complex) or isinstance(stop, complex) else _d.default_float
     return _creation("linspace", None, dtype, device, default, requires_grad, start=start, stop=stop, num=num,
                      endpoint=endpoint)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's ``tensor``: always a new array (a copy of ``data``), its dtype inferred as ``asarray`` does."""
+    return asarray(data, dtype=dtype, device=device, copy=True, requires_grad=requires_grad)
+
+
+def from_numpy(ndarray, /) -> Tensor:
+    """PyTorch's ``from_numpy``: an array over the NumPy array's memory where the default device allows it (CPU)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
+    return asarray(ndarray)
 
 
 def from_dlpack(x, /, *, device=None, copy=None) -> Tensor:
