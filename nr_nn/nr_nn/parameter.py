@@ -35,6 +35,10 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __reduce__(self):
+        # a pickled Parameter (a Module copied to a DataLoader worker, deepcopy) comes back as one
+        return (Parameter, (self.detach(), self._requires_grad))
+
 
 def swap_data(p: Tensor, new: Tensor) -> None:
     """Point ``p`` at ``new``'s buffer, device and dtype in place, so optimizers holding ``p`` keep working."""

@@ -1,0 +1,25 @@
+"""``nn.parallel``: ``DataParallel`` as a passthrough on the module's one device. nr runs a module on one device;
+training on several is nr_distributed's (``DistributedDataParallel``)."""
+from __future__ import annotations
+
+import warnings
+
+from .module import Module
+
+
+class DataParallel(Module):
+    """Runs ``module`` unchanged on its own device, with PyTorch's ``module.``-prefixed state_dict keys, and warns
+    once at construction that nothing is split across devices."""
+
+    def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0) -> None:
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"DataParallel: expected an nn.Module, got {type(module).__name__}")
+        warnings.warn("DataParallel: nr runs the module on its one device, without splitting the batch across "
+                      "devices; for several devices or processes use nr_distributed.DistributedDataParallel",
+                      UserWarning, stacklevel=2)
+        self.module = module
+        self.device_ids, self.output_device, self.dim = device_ids, output_device, dim
+
+    def forward(self, *inputs, **kwargs):
+        return self.module(*inputs, **kwargs)
