@@ -343,6 +343,12 @@ class TensorMethods:
     def unsqueeze(self, dim: int):
         return _ns.expand_dims(self, axis=dim)
 
+    def triu(self, diagonal: int = 0):
+        return _ns.triu(self, diagonal)
+
+    def tril(self, diagonal: int = 0):
+        return _ns.tril(self, diagonal)
+
     def repeat(self, *sizes):
         """PyTorch's ``repeat`` (NumPy's ``tile``; the standard's ``repeat`` repeats elements)."""
         return _ns.tile(self, _sizes(sizes))

@@ -264,12 +264,12 @@ def _tri(op_name, x, k):
     return apply(OPS[op_name], (x,), {"k": k}, x._dtype)
 
 
-def tril(x, /, *, k=0) -> Tensor:
-    return _tri("tril", x, k)
+def tril(x, /, diagonal=None, *, k=0) -> Tensor:
+    return _tri("tril", x, k if diagonal is None else diagonal)  # PyTorch calls k diagonal
 
 
-def triu(x, /, *, k=0) -> Tensor:
-    return _tri("triu", x, k)
+def triu(x, /, diagonal=None, *, k=0) -> Tensor:
+    return _tri("triu", x, k if diagonal is None else diagonal)
 
 
 def meshgrid(*arrays, indexing="xy") -> list[Tensor]:

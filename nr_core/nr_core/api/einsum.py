@@ -97,7 +97,7 @@ def _sum_out(x: Tensor, labels: list[str], keep: set) -> tuple[Tensor, list[str]
     drop = tuple(i for i, c in enumerate(labels) if c not in keep)
     if not drop:
         return x, labels
-    return _sum(x, axis=drop), [c for c in labels if c not in keep]
+    return _sum(x, axis=drop), [c for c in labels if c in keep]
 
 
 def _contract(a, la, b, lb, later: set):
