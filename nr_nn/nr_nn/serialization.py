@@ -3,10 +3,10 @@ atomically (temporary file, then rename).
 
 What a file holds, by what was saved:
 
-- a state dict (names to arrays): the arrays under their names, a plain safetensors file any tool reads;
-- nested dicts, lists and tuples of arrays, numbers, strings and None (a checkpoint with the optimizer's state
-  and the epoch): the arrays as tensors, the nesting as JSON in the header's metadata (``nr.tree``). No pickle:
-  ``load`` reads it back with ``weights_only=True``, the default, as PyTorch 2.13 does;
+- a state dict, or nested dicts, lists and tuples of arrays, numbers, strings and None (a checkpoint with the
+  optimizer's state and the epoch): the arrays as tensors named by their place (a state dict's arrays under
+  their own names, so any safetensors tool reads it), the nesting and order as JSON in the header's metadata
+  (``nr.tree``). No pickle: ``load`` reads it back with ``weights_only=True``, the default, as PyTorch 2.13;
 - anything else (a whole Module): a pickle stored in the file next to its arrays. As in PyTorch, ``load`` refuses
   it unless the caller passes ``weights_only=False``, which runs the pickle's code.
 """
@@ -51,16 +51,13 @@ def save(obj, f, metadata: dict | None = None) -> None:
             raise ValueError(f"save: metadata keys {_RESERVED} are nr's own")
     arrays: dict[str, Tensor] = {}
     meta = dict(metadata or {})
-    if _is_state_dict(obj):
-        arrays = dict(obj)
-    else:
-        try:
-            meta[TREE] = json.dumps(_encode(obj, "", arrays), allow_nan=True)
-        except _NotPlain:
-            arrays = {}
-            payload = _pickle(obj, arrays)
-            arrays[PICKLE] = nr.asarray(np.frombuffer(payload, dtype=np.uint8))
-            meta[PICKLED] = f"{type(obj).__module__}.{type(obj).__qualname__}"
+    try:
+        meta[TREE] = json.dumps(_encode(obj, "", arrays), allow_nan=True)
+    except _NotPlain:
+        arrays = {}
+        payload = _pickle(obj, arrays)
+        arrays[PICKLE] = nr.asarray(np.frombuffer(payload, dtype=np.uint8))
+        meta[PICKLED] = f"{type(obj).__module__}.{type(obj).__qualname__}"
     for key, value in arrays.items():
         _check_storable(key, value)
     host = {key: np.require(value.detach().numpy(), requirements="C") for key, value in arrays.items()}
@@ -69,11 +66,6 @@ def save(obj, f, metadata: dict | None = None) -> None:
         f.write(payload)
     else:
         write_atomic(os.fspath(f), payload)
-
-
-def _is_state_dict(obj) -> bool:
-    return isinstance(obj, dict) and all(isinstance(k, str) and k not in _RESERVED and isinstance(v, Tensor)
-                                         for k, v in obj.items())
 
 
 def _check_storable(key: str, value: Tensor) -> None:
@@ -156,9 +148,9 @@ def load(f, map_location=None, *, device=None, weights_only: bool = True):
     """Read what ``save`` wrote from ``f`` (a path or a binary file object).
 
     ``map_location`` (or ``device``) puts the arrays: None keeps the device each was saved from (the default
-    device for a flat state dict), a device moves all there, a dict maps saved device strings to devices, and a
-    callable ``fn(array_on_cpu, saved_device_str)`` returns each array, as in PyTorch. A pickled object loads
-    only with ``weights_only=False`` (``pickle.UnpicklingError`` otherwise, before any of it runs).
+    device for a file without nr's metadata), a device moves all there, a dict maps saved device strings to
+    devices, and a callable ``fn(array_on_cpu, saved_device_str)`` returns each array, as in PyTorch. A pickled
+    object loads only with ``weights_only=False`` (``pickle.UnpicklingError`` otherwise, before any of it runs).
     """
     from safetensors import deserialize
     if device is not None:

@@ -23,7 +23,7 @@ def binary_cross_entropy_decomposition(x, target):
 def binary_cross_entropy_vjp(ctx, g):
     (x, t), (need_x, need_t) = ctx.inputs, ctx.needs
     gx = g * (x - t) / nr.maximum(x * (1.0 - x), EPSILON) if need_x else None
-    gt = g * (nr.maximum(nr.log1p(-x), LOG_FLOOR) - nr.maximum(nr.log(x), LOG_FLOOR)) if need_t else None
+    gt = g * (nr.log1p(-x) - nr.log(x)) if need_t else None  # unclamped, as PyTorch's (inf at x = 0)
     return gx, gt
 
 

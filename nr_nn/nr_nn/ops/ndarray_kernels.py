@@ -305,4 +305,5 @@ def _offsets(ksize):
 KERNELS = {"conv": conv, "conv_weight_grad": conv_weight_grad, "conv_transpose": conv_transpose,
            "max_pool": max_pool, "max_pool_backward": max_pool_backward, "avg_pool": avg_pool,
            "avg_pool_backward": avg_pool_backward, "softmax": softmax, "log_softmax": log_softmax,
-           "layer_norm": layer_norm, "binary_cross_entropy": binary_cross_entropy, "lstm_cell": lstm_cell, "lstm_cell_backward": lstm_cell_backward, "erf": erf}
+           "layer_norm": layer_norm, "binary_cross_entropy": binary_cross_entropy, "lstm_cell": lstm_cell,
+           "lstm_cell_backward": lstm_cell_backward, "erf": erf}
