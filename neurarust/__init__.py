@@ -19,6 +19,7 @@ from ._threads import get_num_threads, set_num_threads  # noqa: F401
 from ._version import __version__  # noqa: F401
 
 _layout.install()
+del backends  # noqa: F821  (nr_core's table of backends; torch.backends is the package imported below)
 
 from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402,F401
 
