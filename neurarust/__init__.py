@@ -3,8 +3,8 @@ imports (``import neurarust as torch``).
 
 This package implements nothing of its own beyond PyTorch's device and thread queries: the namespace is nr_core's
 (the standard's functions, plus PyTorch's names and spellings, which live next to the functions they alias),
-``neurarust.nn`` is nr_nn, ``neurarust.optim`` nr_optim, ``neurarust.utils.data`` nr_data, and the other
-submodules come from their distributions when first used (``_layout.SUBMODULES``).
+``neurarust.nn`` is nr_nn, ``neurarust.optim`` nr_optim, ``neurarust.utils.data`` nr_data, ``neurarust.autograd``
+nr_autograd, and the other submodules come from their distributions when first used (``_layout.SUBMODULES``).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from ._version import __version__  # noqa: F401
 _layout.install()
 del backends  # noqa: F821  (nr_core's table of backends; torch.backends is the package imported below)
 
-from . import accelerator, backends, cuda, nn, optim, utils  # noqa: E402,F401
+from . import accelerator, autograd, backends, cuda, nn, optim, utils  # noqa: E402,F401
 
 
 def __getattr__(name: str):

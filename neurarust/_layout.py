@@ -27,6 +27,7 @@ SUBMODULES: dict[str, Source] = {
     "nn.init": Source("nr_nn.init", "nr-nn", "nr-nn"),
     "nn.utils": Source("nr_nn.utils", "nr-nn", "nr-nn"),
     "nn.parallel": Source("nr_nn.parallel", "nr-nn", "nr-nn"),
+    "autograd": Source("nr_autograd", "nr-autograd", "nr-autograd"),
     "optim": Source("nr_optim", "nr-optim", "nr-optim"),
     "utils.data": Source("nr_data", "nr-data", "nr-data"),
     "distributed": Source("nr_distributed", "nr-distributed", '"neurarust[distributed]"'),

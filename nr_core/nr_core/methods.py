@@ -66,7 +66,8 @@ def _correction(correction, unbiased) -> float:
     return 1.0 if correction is None else correction
 
 
-# PyTorch spellings that nr spells differently, and how (the AttributeError says so)
+# PyTorch spellings that nr spells differently, and how: reading one raises an AttributeError that says so.
+# (Properties on these names only: a __getattr__ would slow every attribute read of every array.)
 TORCH_HINTS = {
     "nonzero": "nr.nonzero(x) returns the standard's tuple of index arrays; nr.stack(nr.nonzero(x), axis=1) is "
                "PyTorch's (N, ndim) form",
@@ -88,14 +89,8 @@ class TensorMethods:
 
     __slots__ = ()
 
-    def __getattr__(self, name: str):
-        """Only failed lookups get here: the error names nr's spelling where PyTorch's differs. Python adds its
-        "Did you mean" from ``dir()``, which lists no private slot (``_data``...)."""
-        msg = f"'{type(self).__name__}' object has no attribute '{name}'"
-        hint = TORCH_HINTS.get(name)
-        raise AttributeError(f"{msg}; {hint}" if hint else msg, name=name, obj=self)
-
     def __dir__(self):
+        # Python's "Did you mean" for a misspelt attribute comes from here: it must not offer _data or _backend
         return [n for n in super().__dir__() if not n.startswith("_") or n.startswith("__")]
 
     # ---- shape and metadata --------------------------------------------------------------------
@@ -528,6 +523,18 @@ class TensorMethods:
 
     def zero_(self):
         return self.fill_(0)
+
+
+def _differs(name: str, hint: str) -> property:
+    def spelled_otherwise(self):
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'; {hint}")
+    return property(spelled_otherwise, doc=f"Not an nr method: {hint}.")
+
+
+for _name, _hint in TORCH_HINTS.items():
+    if not hasattr(TensorMethods, _name):
+        setattr(TensorMethods, _name, _differs(_name, _hint))
+del _name, _hint
 
 
 def _unary_inplace(method: str, fn: str):

@@ -348,6 +348,14 @@ def data_and_grad_data(T):
     return p, p.requires_grad, p.grad, d.requires_grad, p.is_leaf
 
 
+@case
+def autograd_namespace(T):
+    x = T.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (g,) = T.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    (gg,) = T.autograd.grad(g.sum(), x)
+    return g, gg
+
+
 # ---- save / load -----------------------------------------------------------------------------------------
 def _trained(T, nn):
     T.manual_seed(0)
