@@ -62,11 +62,14 @@ def load(fullname: str):
     try:
         return importlib.import_module(target)
     except ModuleNotFoundError as exc:
-        if exc.name is None or not (target == exc.name or target.startswith(exc.name + ".")):
-            raise  # something the target itself imports is missing: its own error says what
-        raise ModuleNotFoundError(
-            f"{fullname} is {target} (from the {src.distribution} distribution), which this installation does not "
-            f"have: pip install {src.install}", name=fullname) from exc
+        missing = exc.name or ""
+        if src.module == missing or src.module.startswith(missing + "."):  # the entry's own module is absent
+            raise ModuleNotFoundError(
+                f"{fullname} is {target} (from the {src.distribution} distribution), which this installation does "
+                f"not have: pip install {src.install}", name=fullname) from exc
+        if target == missing:  # a name below an installed entry that does not exist
+            raise ModuleNotFoundError(f"No module named {fullname!r} (there is no {target})", name=fullname) from None
+        raise  # something the target itself imports is missing: its own error says what
 
 
 class _AliasLoader(importlib.abc.Loader):

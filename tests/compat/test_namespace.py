@@ -109,6 +109,9 @@ def test_a_missing_distribution_names_the_pip_install(monkeypatch):
         neurarust.nosuch
     with pytest.raises(AttributeError, match="has no attribute 'nothing_at_all'"):
         neurarust.nothing_at_all
+    with pytest.raises(ModuleNotFoundError, match=r"No module named 'neurarust\.optim\.nothing' \(there is no "
+                                                  r"nr_optim\.nothing\)"):
+        importlib.import_module("neurarust.optim.nothing")  # installed, but no such module: no install hint
 
 
 def test_saved_files_are_safetensors_with_state_dict_names(tmp_path):
