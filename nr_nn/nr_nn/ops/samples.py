@@ -249,8 +249,9 @@ def pointwise_samples(name, dtypes):
 
 
 def binary_cross_entropy_ref(x, t):
+    # PyTorch's arrangement of the formula, (t - 1) log(1 - x) - t log(x), logs clamped at -100
     with np.errstate(divide="ignore"):
-        return (-(t * np.maximum(np.log(x), -100.0) + (1 - t) * np.maximum(np.log(1 - x), -100.0))).astype(x.dtype)
+        return ((t - 1) * np.maximum(np.log(1 - x), -100.0) - t * np.maximum(np.log(x), -100.0)).astype(x.dtype)
 
 
 def bce_samples(name, dtypes):
