@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
-# every distribution of the monorepo, installed editable (their third-party dependencies come from requirements)
-LOCAL := nr_core nr_backends/cpu $(wildcard nr_autograd nr_nn nr_optim nr_data nr_distributed nr_models nr_train nr_backends/opencl nr_backends/cuda nr_backends/metal plugins/*)
+# every distribution of the monorepo, installed editable (their third-party dependencies come from requirements);
+# "." is the umbrella, whose package `neurarust` assembles the others in PyTorch's layout
+LOCAL := nr_core nr_backends/cpu $(wildcard nr_autograd nr_nn nr_optim nr_data nr_distributed nr_models nr_train nr_backends/opencl nr_backends/cuda nr_backends/metal plugins/*) .
 
 .PHONY: demo test kit kit-metal-shim bench install clean
 

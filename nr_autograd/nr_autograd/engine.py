@@ -12,15 +12,17 @@ import threading
 import weakref
 from typing import Callable, Sequence
 
+import numpy as np
+
 import nr_core as nr
 from nr_core.dispatch import EMPTY, create, run, wrap
 from nr_core.grad_mode import state as _grad_state
 from nr_core.ops.conversion import ASTYPE
 from nr_core.ops.creation import FULL
 from nr_core.optable import OPS
+from nr_core.array_object import Tensor
 from nr_core.profiler import _ACTIVE as _PROFILES
 from nr_core.profiler import region as _profiled
-from nr_core.tensor import Tensor
 
 from .node import FREED
 from .recorder import record, record_computed
@@ -250,8 +252,13 @@ def execute(roots: Sequence, grads: Sequence, keep_graph: bool, create_graph: bo
 
     With ``capture`` (``{id(target): target}``), returns the total gradient reaching each captured target and
     leaves ``.grad`` alone; without it, accumulates into every leaf's ``.grad``.
+
+    NumPy's floating-point warnings are off for the pass: a rule meeting an infinity or NaN of the forward pass
+    (the masked branch of ``where(x > 0, log(x), 0)``) gives IEEE values, as PyTorch does, without a warning from
+    nr's own code (one errstate per pass, not per op).
     """
-    return _Pass(list(roots), keep_graph, create_graph, capture).run(grads)
+    with np.errstate(all="ignore"):
+        return _Pass(list(roots), keep_graph, create_graph, capture).run(grads)
 
 
 class _Pass:

@@ -7,7 +7,7 @@ from typing import Any
 import nr_core as nr
 from nr_core.grad_mode import no_grad
 from nr_core.grad_mode import state as _grad_state
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .node import FREED, OutputNode, attach, detached_alias, version_of
 from .recorder import _GRAD_DTYPES

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .engine import grad
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from nr_core.dispatch import wrap
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 FREED = ("freed",)  # sentinel in ``Node.saved`` once backward has released the saved arrays
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from nr_core import dtypes as _d
 from nr_core.dispatch import EMPTY
 from nr_core.optable import OPS, VJPS
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .node import OutputNode, node_class, version_of, detached_alias
 from .rules import RULES

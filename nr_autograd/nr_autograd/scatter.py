@@ -4,7 +4,7 @@ from __future__ import annotations
 from nr_core.api.data_types import astype
 from nr_core.dispatch import apply
 from nr_core.ops.indexing import INDEX_ADD as _INDEX_ADD
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 
 def native_key(key):

@@ -12,12 +12,13 @@ from types import ModuleType as _ModuleType
 from ._version import __version__
 from . import dtypes as _dtypes
 from .devices import Device
+from .devices import Device as device  # PyTorch's torch.device
 from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8, int16, int32, int64,  # noqa: A004
                      uint8, uint16, uint32, uint64)
 from .errors import DeviceMismatchError, DeviceUnavailableError, PluginError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .hookspecs import hookimpl
-from .tensor import Tensor
+from .array_object import Tensor
 from .plugins import REGISTRY as _REGISTRY
 from . import ops as _ops
 
@@ -27,6 +28,7 @@ _REGISTRY.register_plugin(_ops, name="core", distribution="nr-core", version=__v
 from .ops.elementwise import *  # noqa: E402,F401,F403  (one function per elementwise table entry)
 from .api.creation import *  # noqa: E402,F401,F403
 from .api.data_types import *  # noqa: E402,F401,F403
+from .api.einsum import *  # noqa: E402,F401,F403
 from .api.indexing import *  # noqa: E402,F401,F403
 from .api.info import *  # noqa: E402,F401,F403
 from .api.manipulation import *  # noqa: E402,F401,F403
@@ -37,6 +39,11 @@ from .api.sorting import *  # noqa: E402,F401,F403
 from .api.statistical import *  # noqa: E402,F401,F403
 from . import api, profiler, random  # noqa: E402
 from .api import fft, linalg, operators as _operators, transfer as _transfer  # noqa: E402,F401
+from .api.aliases import ValuesIndices  # noqa: E402
+from .api.elementwise import clamp, lerp  # noqa: E402
+from .api.linalg import norm, outer  # noqa: E402
+from .random import (manual_seed, rand, rand_like, randn, randn_like, randperm,  # noqa: E402
+                     torch_randint as randint)
 from .shapes import broadcast_shapes  # noqa: E402
 
 __array_api_version__ = "2024.12"
@@ -46,6 +53,11 @@ inf = float("inf")
 nan = float("nan")
 pi = 3.141592653589793
 newaxis = None
+
+# PyTorch's dtype names (``float`` and ``int`` are bound at the end: this module still uses the builtins)
+double, long, short, cfloat, cdouble = float64, int64, int16, complex64, complex128
+if hasattr(_dtypes, "float16"):  # half is float16's PyTorch name, where nr has float16
+    half = _dtypes.float16
 
 
 def backends() -> list:
@@ -58,9 +70,9 @@ def set_default_device(device) -> None:
     _REGISTRY.set_default_device(device)
 
 
-from . import tensor as _tensor_module  # noqa: E402
+from . import array_object as _array_object, methods as _methods  # noqa: E402
 
-_tensor_module._ns = _sys.modules[__name__]
+_array_object._ns = _methods._ns = _sys.modules[__name__]
 # the extensions are reachable as ``import nr_core.linalg`` too, like NumPy's
 _sys.modules[__name__ + ".linalg"] = linalg
 _sys.modules[__name__ + ".fft"] = fft
@@ -68,4 +80,6 @@ _sys.modules[__name__ + ".fft"] = fft
 # every public name: the table's namespace functions, the frontends, dtypes, constants, extension modules
 __all__ = sorted(n for n, v in globals().items() if not n.startswith("_") and n != "annotations"
                  and (not isinstance(v, _ModuleType) or n in ("fft", "linalg", "profiler", "random")))
-del _tensor_module, annotations
+del _array_object, _methods, annotations
+# after __all__: a star import of nr_core must not shadow the builtins float and int
+float, int = float32, int32  # noqa: A001

@@ -5,16 +5,22 @@ from __future__ import annotations
 class Device:
     """A device such as ``cpu``, ``cuda:0`` or ``opencl:1``.
 
-    Instances are interned: ``Device("cuda", 0) is Device("cuda", 0)``.
+    Instances are interned: ``Device("cuda", 0) is Device("cuda", 0)``. As PyTorch's ``torch.device`` (``nr.device``
+    is this class), ``Device("cuda:1")`` parses a string and ``Device(d)`` returns the device ``d``.
     """
 
     __slots__ = ("kind", "index", "_str", "__weakref__")
     _interned: dict[tuple[str, int], "Device"] = {}
 
-    def __new__(cls, kind: str, index: int = 0):
-        key = (kind, index)
+    def __new__(cls, kind: str, index: int | None = None):
+        key = (kind, 0 if index is None else index)
         dev = cls._interned.get(key)
         if dev is None:
+            if isinstance(kind, Device) and index is None:
+                return kind
+            if isinstance(kind, str) and ":" in kind and index is None:
+                return parse_device_string(kind)
+            index = 0 if index is None else index
             if not isinstance(kind, str) or not kind or not isinstance(index, int) or index < 0:
                 raise ValueError(f"invalid device kind/index: {kind!r}, {index!r}")
             dev = object.__new__(cls)
@@ -27,6 +33,11 @@ class Device:
 
     def __reduce__(self):
         return (Device, (self.kind, self.index))
+
+    @property
+    def type(self) -> str:
+        """PyTorch's name for ``kind`` (``x.device.type == "cuda"``)."""
+        return self.kind
 
     def __repr__(self) -> str:
         return f"Device('{self._str}')"

@@ -20,10 +20,10 @@ import contextlib
 import threading
 from typing import Callable, Iterator
 
-from . import tensor as _tensor
+from . import array_object as _array_object
 from .grad_mode import state as _grad
 from .optable import DECOMPOSITIONS
-from .tensor import Tensor
+from .array_object import Tensor
 
 EMPTY: dict = {}
 
@@ -169,13 +169,13 @@ def _compose() -> None:
         _intercept = composed
     readers = list(_host_readers)
     if not readers:
-        _tensor._host_read = None
+        _array_object._host_read = None
     elif len(readers) == 1:
-        _tensor._host_read = readers[0]
+        _array_object._host_read = readers[0]
     else:
         def every_reader(t, how):
             for r in readers:
                 r(t, how)
-        _tensor._host_read = every_reader
+        _array_object._host_read = every_reader
     for fn in on_intercept_change:
         fn()

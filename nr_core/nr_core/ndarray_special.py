@@ -2,9 +2,12 @@
 cases (signed zeros, infinities, NaN); each falls through to the module's own function where it is already right."""
 from __future__ import annotations
 
+import numpy as np
+
 
 class NdarraySpecialCaseKernels:
-    """Mixin of ``NdarrayBackend``: ``floor_divide`` with infinite operands, complex ``expm1`` and ``tanh``."""
+    """Mixin of ``NdarrayBackend``: ``floor_divide`` with infinite operands, complex ``expm1`` and ``tanh``, and
+    the logarithms without warnings at their special values."""
 
     def k_floor_divide(self, x1, x2):
         xp = self.xp
@@ -17,6 +20,20 @@ class NdarraySpecialCaseKernels:
         if xp.any(fix):
             out = xp.where(fix, xp.floor(xp.divide(x1, x2)), out)
         return out
+
+    # log(0) = -inf and log(x < 0) = NaN are the standard's special cases, not errors: no NumPy warning for them,
+    # as PyTorch gives none (``where(x > 0, log(x), 0)`` computes the masked log(0) on purpose)
+    def k_log(self, x):
+        return silently(self.xp, self.xp.log, x)
+
+    def k_log1p(self, x):
+        return silently(self.xp, self.xp.log1p, x)
+
+    def k_log2(self, x):
+        return silently(self.xp, self.xp.log2, x)
+
+    def k_log10(self, x):
+        return silently(self.xp, self.xp.log10, x)
 
     def k_expm1(self, x):
         xp = self.xp
@@ -54,6 +71,26 @@ def _complex(xp, re, im, dtype):
     out.real = re
     out.imag = im
     return out
+
+
+try:  # NumPy 2 keeps its error state in a context variable; setting it directly costs a tenth of np.errstate
+    from numpy._core._ufunc_config import _extobj_contextvar as _NP_ERRSTATE
+    from numpy._core._ufunc_config import _make_extobj
+    _NP_IGNORE = _make_extobj(all="ignore")
+except ImportError:  # another NumPy: the public errstate
+    _NP_ERRSTATE = None
+
+
+def silently(xp, fn, x):
+    """``fn(x)`` without floating-point warnings (on the hot path of the logarithms: the cheap way when it can)."""
+    if _NP_ERRSTATE is not None and xp is np:
+        token = _NP_ERRSTATE.set(_NP_IGNORE)
+        try:
+            return fn(x)
+        finally:
+            _NP_ERRSTATE.reset(token)
+    with quiet(xp):
+        return fn(x)
 
 
 def quiet(xp):

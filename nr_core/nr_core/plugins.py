@@ -325,6 +325,14 @@ class Registry:
         dev, _ = self.resolve(device)
         self._default_device = dev
 
+    def accelerators(self) -> list[Device]:
+        """The available accelerators, best first: CUDA devices, then OpenCL GPUs (an OpenCL CPU device such as
+        PoCL is no faster than the CPU backend, so it is not one). The demo and ``neurarust.accelerator`` pick
+        the first."""
+        devices = self.available_devices()
+        return [d for kind in ACCELERATOR_KINDS for d in devices
+                if d.kind == kind and self.backend_for(d).is_accelerator(d)]
+
     def available_devices(self) -> list[Device]:
         out: list[Device] = []
         for s in self.all_statuses():
@@ -339,6 +347,8 @@ def _install_kernels(backend: Backend) -> None:
         if name not in backend.kernels:
             backend.kernels[name] = backend.adapt_kernel(name, kernel)
 
+
+ACCELERATOR_KINDS = ("cuda", "opencl")  # the device kinds that count as accelerators, in order of preference
 
 REGISTRY = Registry()
 

@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from . import dispatch
-from .tensor import Tensor
+from .array_object import Tensor
 
 __all__ = ["Event", "EventAverage", "profile", "record_function", "region"]
 

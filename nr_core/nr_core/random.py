@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes as _d
-from .api.creation import _creation, asarray
+from .api.creation import _creation, _shape_arg, asarray
 from .plugins import REGISTRY
 from .shapes import as_index
 
@@ -78,3 +78,44 @@ def permutation(n: int, *, device=None):
         raise ValueError(f"random.permutation: n must be non-negative, got {n}")
     return asarray(_rng.permutation(n).astype(np.int64), device=device)
 
+
+
+# ---- PyTorch's spellings (exported at the top of nr_core: ``nr.randn(2, 3)``, ``nr.manual_seed(0)``) ----------
+def manual_seed(n: int) -> None:
+    """PyTorch's name for ``seed``."""
+    seed(n)
+
+
+def rand(shape, *more, dtype=None, device=None, requires_grad: bool = False):
+    """Uniform draws in [0, 1): ``rand(2, 3)`` or ``rand((2, 3))``."""
+    return _draw("random_uniform", _shape_arg(shape, "rand", more), dtype, device, requires_grad, low=0.0, high=1.0)
+
+
+def randn(shape, *more, dtype=None, device=None, requires_grad: bool = False):
+    """Standard normal draws: ``randn(2, 3)`` or ``randn((2, 3))``."""
+    return _draw("random_normal", _shape_arg(shape, "randn", more), dtype, device, requires_grad, mean=0.0, std=1.0)
+
+
+def rand_like(x, *, dtype=None, device=None, requires_grad: bool = False):
+    return rand(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def randn_like(x, *, dtype=None, device=None, requires_grad: bool = False):
+    return randn(x.shape, dtype=dtype or x.dtype, device=device or x.device, requires_grad=requires_grad)
+
+
+def torch_randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad: bool = False):
+    """PyTorch's ``randint(low=0, high, size)``: ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
+    if requires_grad:
+        raise TypeError("randint: integer arrays cannot require gradients")
+    return randint(low, high, size, dtype=dtype, device=device)
+
+
+def randperm(n: int, *, dtype=None, device=None):
+    """PyTorch's name for ``permutation``."""
+    out = permutation(n, device=device)
+    return out if dtype is None else out.astype(dtype)

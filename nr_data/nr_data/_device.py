@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 
 class BatchMover:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .collate import default_collate
 from .dataset import Subset, TensorDataset

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import nr_core as nr
 from nr_core import dtypes as _d
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from ._layout import Leaf, assign_offsets, fill, rebuild, view
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 
 def _in_place_ok(buf: Any) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .backend import CompletedWork, Work
 from .buffers import Staged, as_nr, empty_stack

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 from nr_data import transforms as T
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 import nr_nn as nn
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .keymaps import IDENTITY, KeyMap
 

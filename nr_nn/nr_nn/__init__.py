@@ -13,5 +13,6 @@ from .losses import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntro
                      MultiLabelMarginLoss, MultiMarginLoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
                      TripletMarginLoss)
 from .module import Module  # noqa: E402
+from .parallel import DataParallel  # noqa: E402
 from .parameter import Parameter  # noqa: E402
 from .serialization import load, save  # noqa: E402

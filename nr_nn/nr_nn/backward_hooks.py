@@ -3,7 +3,7 @@ w.r.t. exactly this module's inputs and outputs (PyTorch's BackwardHook design).
 from __future__ import annotations
 
 from nr_autograd import Function
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 
 class _Identity(Function):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                 "conv_transpose3d", "sigmoid")

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .hooks import RemovableHandle, add_hook
 from .parameter import Parameter, swap_data
@@ -41,8 +41,9 @@ class Module:
         if "_parameters" not in d:
             raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called")
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
+        # re-assigning keeps the entry's place (resnet.fc = Linear(...), tied weights), as in PyTorch
         if isinstance(value, Parameter):
-            self._drop(name)
+            self._drop(name, keep="_parameters")
             params[name] = value
         elif name in params:
             if value is not None:
@@ -50,7 +51,7 @@ class Module:
                                 "(nn.Parameter or None expected)")
             params[name] = None
         elif isinstance(value, Module):
-            self._drop(name)
+            self._drop(name, keep="_modules")
             modules[name] = value
         elif name in modules:
             if value is not None:
@@ -64,11 +65,13 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _drop(self, name: str) -> None:
+    def _drop(self, name: str, keep: str | None = None) -> None:
+        """Forget ``name`` everywhere but in the table ``keep``, where the caller overwrites it in place."""
         d = self.__dict__
         d.pop(name, None)
         for key in ("_parameters", "_buffers", "_modules"):
-            d[key].pop(name, None)
+            if key != keep:
+                d[key].pop(name, None)
         d["_non_persistent"].discard(name)
 
     def __getattr__(self, name: str) -> Any:
@@ -77,7 +80,7 @@ class Module:
             table = d.get(key)
             if table is not None and name in table:
                 return table[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'", name=name, obj=self)
 
     def __delattr__(self, name: str) -> None:
         d = self.__dict__
@@ -89,7 +92,9 @@ class Module:
         object.__delattr__(self, name)
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+        # public names only: Python's "Did you mean" comes from here and must not offer _parameters or _modules
+        names = set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules)
+        return sorted(n for n in names if not n.startswith("_") or n.startswith("__"))
 
     def _check_name(self, name: str, what: str) -> None:
         if not isinstance(name, str):
@@ -103,14 +108,14 @@ class Module:
         self._check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got {type(param).__name__}")
-        self._drop(name)
+        self._drop(name, keep="_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         self._check_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be an nr array or None, got {type(tensor).__name__}")
-        self._drop(name)
+        self._drop(name, keep="_buffers")
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
@@ -119,7 +124,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be an nn.Module or None, got {type(module).__name__}")
-        self._drop(name)
+        self._drop(name, keep="_modules")
         self._modules[name] = module
 
     register_module = add_module

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 _SLOTS = ("_data", "_backend", "_device", "_dtype", "_version")
 
@@ -34,6 +34,10 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce__(self):
+        # a pickled Parameter (a Module copied to a DataLoader worker, deepcopy) comes back as one
+        return (Parameter, (self.detach(), self._requires_grad))
 
 
 def swap_data(p: Tensor, new: Tensor) -> None:

@@ -5,7 +5,7 @@ import math
 from typing import Iterable
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 
 def _as_list(parameters) -> list[Tensor]:

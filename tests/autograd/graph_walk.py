@@ -1,7 +1,7 @@
 """Test helper: the op names recorded in the graph behind some arrays."""
 from __future__ import annotations
 
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 
 def recorded_ops(*outputs) -> set[str]:

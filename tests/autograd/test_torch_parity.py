@@ -35,8 +35,8 @@ CASES = [
     ("bce", lambda z, y: nr.mean(-(y * nr.log(nr.sigmoid(z)) + (1 - y) * nr.log(1 - nr.sigmoid(z)))),
      lambda z, y: torch.mean(-(y * torch.log(torch.sigmoid(z)) + (1 - y) * torch.log(1 - torch.sigmoid(z)))),
      (_r(6), _r(6, lo=0.1, hi=0.9))),
-    ("layer-norm", lambda x, g, b: (x - x.mean(axis=1, keepdims=True)) / nr.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
-     * g + b,
+    ("layer-norm", lambda x, g, b: (x - x.mean(axis=1, keepdims=True))
+     / nr.sqrt(nr.var(x, axis=1, keepdims=True) + 1e-5) * g + b,
      lambda x, g, b: (x - x.mean(dim=1, keepdim=True)) / torch.sqrt(x.var(dim=1, keepdim=True, correction=0) + 1e-5)
      * g + b, (_r(3, 4), _r(4), _r(4))),
     ("polynomial", lambda x: (x ** 3 - 2 * x ** 2 + x).sum(), lambda x: (x ** 3 - 2 * x ** 2 + x).sum(), (_r(5),)),

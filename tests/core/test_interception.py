@@ -63,5 +63,5 @@ def test_host_reads_are_reported_inside_the_block_only():
         assert int(nr.asarray([3])) == 3 and x.numpy()[0] == 2.5
     float(x)
     assert reads == ["__float__", "__bool__", "item", "tolist", "__int__", "numpy"]
-    from nr_core import tensor
-    assert tensor._host_read is None
+    from nr_core import array_object
+    assert array_object._host_read is None

@@ -94,8 +94,8 @@ def test_live_nodes_drop_dead_code_and_the_hook_is_gone_afterwards():
     g = trace(f, (nr.asarray([1.0]),))
     assert _ops(g) == ["exp", "add"] and [n.op for n in g.live_nodes()] == ["add"]
     assert dispatch._intercept is None
-    from nr_core import tensor
-    assert tensor._host_read is None
+    from nr_core import array_object
+    assert array_object._host_read is None
 
 
 def test_scopes_are_recorded():

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 
 def conj(v):

@@ -5,7 +5,7 @@ import cmath
 import math
 
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from ._table import rule_table
 from ._util import conj, mulc

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import device_mismatch
-from ..tensor import Tensor
+from ..array_object import Tensor
 
 
 def array(x, op: str) -> Tensor:

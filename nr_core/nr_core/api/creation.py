@@ -1,4 +1,5 @@
-"""Creation functions of the standard, each with ``device=`` and a torch-style ``requires_grad=``."""
+"""Creation functions of the standard, each with ``device=`` and a torch-style ``requires_grad=``; the shape
+functions also take PyTorch's separate sizes (``zeros(2, 3)``), and ``tensor``/``from_numpy`` are PyTorch's."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,14 +9,14 @@ from ..dispatch import apply, create, wrap
 from ..errors import unsupported_dtype
 from ..optable import OPS
 from ..plugins import REGISTRY
+from ..array_object import Tensor
 from ..shapes import as_index, normalize_shape
-from ..tensor import Tensor
 from .data_types import astype
 from .manipulation import broadcast_to, reshape
 from .transfer import from_dlpack as _from_dlpack
 
-__all__ = ["arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "full", "full_like", "linspace",
-           "meshgrid", "ones", "ones_like", "tril", "triu", "zeros", "zeros_like"]
+__all__ = ["arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full", "full_like",
+           "linspace", "meshgrid", "ones", "ones_like", "tensor", "tril", "triu", "zeros", "zeros_like"]
 
 _PY_DEFAULTS = {np.dtype("float64"): _d.default_float, np.dtype("complex128"): _d.default_complex,
                 np.dtype("int64"): _d.default_int}
@@ -43,7 +44,13 @@ def _scalar_arg(value, what: str, op: str):
     return value
 
 
-def _infer_python_dtype(value) -> _d.DType:
+def _shape_arg(shape, op: str, more: tuple = ()) -> tuple[int, ...]:
+    """The shape a creation call names: the standard's ``(2, 3)`` or PyTorch's ``2, 3`` (``more`` holds the rest)."""
+    return normalize_shape((shape,) + more if more else shape, op)
+
+
+def scalar_dtype(value, op: str = "full") -> _d.DType:
+    """The default dtype of a Python scalar (bool, int, float, complex)."""
     if isinstance(value, bool):
         return _d.bool
     if isinstance(value, int):
@@ -52,7 +59,7 @@ def _infer_python_dtype(value) -> _d.DType:
         return _d.default_float
     if isinstance(value, complex):
         return _d.default_complex
-    raise TypeError(f"unsupported fill value of type {type(value).__name__}")
+    raise TypeError(f"{op}: expected a Python scalar, got {type(value).__name__}")
 
 
 def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
@@ -159,13 +166,13 @@ def _host_leaves(obj):
     return obj
 
 
-def _creation(op_name, shape, dtype, device, default, requires_grad, **params):
+def _creation(op_name, shape, dtype, device, default, requires_grad, more=(), **params):
     dtype = _dtype_arg(dtype, op_name) or default
     dev, backend = REGISTRY.resolve(device)
     if not backend.supports_dtype(dtype, dev):
         raise unsupported_dtype(op_name, dtype, dev)
     if shape is not None:
-        params["shape"] = normalize_shape(shape, op_name)
+        params["shape"] = _shape_arg(shape, op_name, more)
     try:
         out = create(OPS[op_name], backend, dev, dtype, params)
     except MemoryError as exc:
@@ -175,21 +182,21 @@ def _creation(op_name, shape, dtype, device, default, requires_grad, **params):
     return _finish(out, requires_grad)
 
 
-def zeros(shape, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("zeros", shape, dtype, device, _d.default_float, requires_grad)
+def zeros(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _creation("zeros", shape, dtype, device, _d.default_float, requires_grad, more)
 
 
-def ones(shape, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("ones", shape, dtype, device, _d.default_float, requires_grad)
+def ones(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _creation("ones", shape, dtype, device, _d.default_float, requires_grad, more)
 
 
-def empty(shape, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("empty", shape, dtype, device, _d.default_float, requires_grad)
+def empty(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _creation("empty", shape, dtype, device, _d.default_float, requires_grad, more)
 
 
 def full(shape, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     fill_value = _scalar_arg(fill_value, "fill_value", "full")
-    default = _infer_python_dtype(fill_value)
+    default = scalar_dtype(fill_value)
     dt = _dtype_arg(dtype, "full") or default
     if dt.kind in ("int", "uint", "bool") and isinstance(fill_value, complex):
         raise TypeError(f"full: a complex fill_value {fill_value!r} cannot fill an array of dtype {dt.name}")
@@ -250,12 +257,25 @@ def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None, requires_grad: 
     return _creation("eye", None, dtype, device, _d.default_float, requires_grad, n_rows=n_rows, n_cols=n_cols, k=k)
 
 
-def linspace(start, stop, /, num, *, dtype=None, device=None, endpoint=True, requires_grad: bool = False) -> Tensor:
-    (num,) = normalize_shape(num, "linspace", "num")
+def linspace(start, stop, /, num=None, *, dtype=None, device=None, endpoint=True, requires_grad: bool = False,
+             steps=None) -> Tensor:
+    (num,) = normalize_shape(steps if num is None else num, "linspace", "num")  # PyTorch calls it steps
     start, stop = _scalar_arg(start, "start", "linspace"), _scalar_arg(stop, "stop", "linspace")
     default = _d.default_complex if isinstance(start, complex) or isinstance(stop, complex) else _d.default_float
     return _creation("linspace", None, dtype, device, default, requires_grad, start=start, stop=stop, num=num,
                      endpoint=endpoint)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's ``tensor``: always a new array (a copy of ``data``), its dtype inferred as ``asarray`` does."""
+    return asarray(data, dtype=dtype, device=device, copy=True, requires_grad=requires_grad)
+
+
+def from_numpy(ndarray, /) -> Tensor:
+    """PyTorch's ``from_numpy``: an array over the NumPy array's memory where the default device allows it (CPU)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
+    return asarray(ndarray)
 
 
 def from_dlpack(x, /, *, device=None, copy=None) -> Tensor:
@@ -271,12 +291,12 @@ def _tri(op_name, x, k):
     return apply(OPS[op_name], (x,), {"k": k}, x._dtype)
 
 
-def tril(x, /, *, k=0) -> Tensor:
-    return _tri("tril", x, k)
+def tril(x, /, diagonal=None, *, k=0) -> Tensor:
+    return _tri("tril", x, k if diagonal is None else diagonal)  # PyTorch calls k diagonal
 
 
-def triu(x, /, *, k=0) -> Tensor:
-    return _tri("triu", x, k)
+def triu(x, /, diagonal=None, *, k=0) -> Tensor:
+    return _tri("triu", x, k if diagonal is None else diagonal)
 
 
 def meshgrid(*arrays, indexing="xy") -> list[Tensor]:

@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtypes as _d
 from ..dispatch import apply
 from ..ops.conversion import ASTYPE as _ASTYPE
-from ..tensor import Tensor
+from ..array_object import Tensor
 
 __all__ = ["astype", "can_cast", "finfo", "iinfo", "isdtype", "result_type"]
 

@@ -22,7 +22,7 @@ from ..errors import bad_dtype, device_mismatch
 from ..grad_mode import state as _grad
 from ..optable import OPS
 from ..shapes import broadcast_shapes
-from ..tensor import Tensor
+from ..array_object import Tensor
 from .data_types import astype
 
 EMPTY = _dispatch.EMPTY
@@ -264,3 +264,16 @@ def clip(x, /, min=None, max=None) -> Tensor:
         min = None if min is None or min <= info.min else (int(min) if float(min).is_integer() else min)
         max = None if max is None or max >= info.max else (int(max) if float(max).is_integer() else max)
     return _dispatch.apply(op, (x,), {"min": min, "max": max}, x._dtype)
+
+
+clamp = clip  # PyTorch's name
+
+
+def lerp(input, end, weight, /) -> Tensor:
+    """``input + weight * (end - input)``, as PyTorch's ``lerp`` (for a number ``weight`` of one half or more,
+    ``end - (end - input) * (1 - weight)``, exact at ``weight == 1``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"lerp: expected an nr array, got {type(input).__name__}")
+    if isinstance(weight, (int, float)) and weight >= 0.5:
+        return end - (end - input) * (1.0 - weight)
+    return input + (end - input) * weight

@@ -13,7 +13,7 @@ from ..errors import bad_dtype
 from ..optable import OPS
 from ..plugins import REGISTRY
 from ..shapes import normalize_axes, normalize_axis
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._checks import array
 from .data_types import astype
 

@@ -1,4 +1,5 @@
-"""Indexing: ``x[key]``, ``x[key] = v`` and the standard's ``take``/``take_along_axis``."""
+"""Indexing: ``x[key]``, ``x[key] = v``, the standard's ``take``/``take_along_axis``, and PyTorch's
+``index_select``, ``gather``, ``scatter``, ``scatter_add`` and ``masked_fill`` built on them."""
 from __future__ import annotations
 
 import contextlib
@@ -11,15 +12,18 @@ from ..errors import device_mismatch
 from ..grad_engine import grad_engine
 from ..grad_mode import state as _grad
 from ..ops.indexing import GETITEM as _GETITEM
+from ..ops.indexing import INDEX_ADD as _INDEX_ADD
 from ..ops.indexing import SETITEM as _SETITEM
 from ..ops.indexing import TAKE as _TAKE
 from ..ops.indexing import TAKE_ALONG_AXIS as _TAKE_ALONG
 from ..shapes import normalize_axis
-from ..tensor import Tensor
-from .creation import asarray
+from ..array_object import Tensor
+from .creation import arange, asarray
 from .data_types import astype
+from .manipulation import broadcast_to, reshape
+from .searching import where
 
-__all__ = ["take", "take_along_axis"]
+__all__ = ["gather", "index_select", "masked_fill", "scatter", "scatter_add", "take", "take_along_axis"]
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
@@ -32,6 +36,8 @@ def _native_key(x: Tensor, key, op: str):
         return key, key
     nr_parts, native = [], []
     for k in parts:
+        if isinstance(k, range):  # x[range(n), y], as PyTorch allows
+            k = np.arange(k.start, k.stop, k.step, dtype=np.int64)
         if isinstance(k, (list, np.ndarray)):
             k = asarray(k, device=x._device)
             if k._dtype.kind == "float":
@@ -176,3 +182,95 @@ def take_along_axis(x: Tensor, indices: Tensor, /, *, axis: int = -1) -> Tensor:
     given, axis = axis, normalize_axis(axis, x.ndim, "take_along_axis")
     with _index_errors("take_along_axis", given, x.shape, axis):
         return apply(_TAKE_ALONG, (x, indices), {"axis": axis}, x._dtype)
+
+
+# ---- PyTorch's gathers and scatters -------------------------------------------------------------
+def index_select(x, /, dim: int, index) -> Tensor:
+    """The entries of ``x`` at the 1-D integer ``index`` along ``dim`` (PyTorch's name for ``take``)."""
+    if isinstance(index, Tensor) and index.ndim > 1:
+        raise IndexError(f"index_select: index must be 0-D or 1-D, got shape {index.shape}")
+    return take(x, index, axis=dim)
+
+
+def _index_arrays(x: Tensor, dim: int, index, op: str):
+    """(axis, key): ``index`` along ``axis`` and each other axis's coordinates, for ``x[key]``-style scatters."""
+    if not isinstance(x, Tensor) or not isinstance(index, Tensor):
+        raise TypeError(f"{op}: input and index must be nr arrays")
+    if index._dtype.kind not in ("int", "uint"):
+        raise TypeError(f"{op}: index must have an integer dtype, got {index._dtype.name}")
+    if index._device is not x._device:
+        raise device_mismatch(op, x, index)
+    axis = normalize_axis(dim, max(x.ndim, 1), op)
+    if index.ndim != x.ndim or any(i > n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != axis):
+        raise ValueError(f"{op}: index of shape {index.shape} must have the input's {x.ndim} dims and fit its shape "
+                         f"{x.shape} off dim {dim}")
+    key = []
+    for d, n in enumerate(index.shape):
+        if d == axis:
+            key.append(index)
+        else:
+            shape = [1] * index.ndim
+            shape[d] = n
+            key.append(reshape(arange(n, device=x._device), tuple(shape)))
+    return axis, tuple(key)
+
+
+def gather(x, /, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = x[i][index[i][j]]`` along ``dim`` (PyTorch's ``gather``; index may be smaller off ``dim``)."""
+    axis, _ = _index_arrays(x, dim, index, "gather")
+    if any(i != n for d, (i, n) in enumerate(zip(index.shape, x.shape)) if d != axis):
+        x = x[tuple(slice(None) if d == axis else slice(0, i) for d, i in enumerate(index.shape))]
+    return take_along_axis(x, index, axis=axis)
+
+
+def _source(src, index: Tensor, x: Tensor, op: str) -> Tensor:
+    if isinstance(src, Tensor):
+        if src.ndim != index.ndim or any(s < i for s, i in zip(src.shape, index.shape)):
+            raise ValueError(f"{op}: src of shape {src.shape} is smaller than index {index.shape}")
+        return src[tuple(slice(0, i) for i in index.shape)]
+    if isinstance(src, (bool, int, float)):
+        return broadcast_to(asarray(src, dtype=x._dtype, device=x._device), index.shape)
+    raise TypeError(f"{op}: src must be an nr array or a Python scalar, got {type(src).__name__}")
+
+
+def scatter(x, /, dim: int, index, src=None, *, value=None, reduce: str | None = None) -> Tensor:
+    """A copy of ``x`` with ``src`` (an array or a scalar ``value``) written at ``index`` along ``dim``, as
+    PyTorch's ``scatter``; ``reduce="add"`` adds instead (``scatter_add``)."""
+    if reduce == "add":
+        return scatter_add(x, dim, index, src if value is None else value)
+    if reduce is not None:
+        raise ValueError(f"scatter: reduce must be None or 'add', got {reduce!r}")
+    _, key = _index_arrays(x, dim, index, "scatter")
+    values = _source(src if value is None else value, index, x, "scatter")
+    out = asarray(x, copy=True)
+    out[key] = values
+    return out
+
+
+def scatter_add(x, /, dim: int, index, src) -> Tensor:
+    """A copy of ``x`` with ``src`` added at ``index`` along ``dim``; repeated indices add up (``scatter_add``)."""
+    _, key = _index_arrays(x, dim, index, "scatter_add")
+    values = _source(src, index, x, "scatter_add")
+    if values._dtype is not x._dtype:
+        values = astype(values, x._dtype)
+    return apply(_INDEX_ADD, (x, values), {"key": key}, x._dtype, {"key": tuple(k._data for k in key)})
+
+
+def masked_fill(x, /, mask, value) -> Tensor:
+    """``x`` with ``value`` where the bool ``mask`` (broadcast to ``x``) is true, as PyTorch's ``masked_fill``."""
+    if not isinstance(x, Tensor) or not isinstance(mask, Tensor):
+        raise TypeError("masked_fill: input and mask must be nr arrays")
+    if mask._dtype.kind != "bool":
+        raise TypeError(f"masked_fill: mask must be a bool array, got dtype {mask._dtype.name}")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise ValueError(f"masked_fill: value must be a Python scalar or a 0-d array, got shape {value.shape}")
+        value = value if value._dtype is x._dtype else astype(value, x._dtype)
+    elif isinstance(value, (bool, int, float, complex)):
+        value = asarray(value, dtype=x._dtype, device=x._device)
+    else:
+        raise TypeError(f"masked_fill: value must be a Python scalar or a 0-d array, got {type(value).__name__}")
+    out = where(mask, value, x)
+    if out.shape != x.shape:
+        raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to the input's {x.shape}")
+    return out

@@ -16,10 +16,10 @@ from ..dispatch import apply
 from ..errors import LinAlgError, bad_dtype, device_mismatch
 from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axes
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._checks import array
 from .data_types import astype
-from .manipulation import matrix_transpose
+from .manipulation import matrix_transpose, permute_dims, reshape
 from .products import matmul, tensordot, vecdot
 
 __all__ = ["cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
@@ -267,3 +267,27 @@ def matrix_norm(x, /, *, keepdims: bool = False, ord="fro") -> Tensor:
     if isinstance(ord, bool) or ord not in _MATRIX_ORDS:
         raise ValueError(f"linalg.matrix_norm: ord must be one of {_MATRIX_ORDS}, got {ord!r}")
     return apply(op, (x,), {"keepdims": bool(keepdims), "ord": ord}, _d.real_dtype(x._dtype))
+
+
+# ---- PyTorch's top-level names (exported by nr_core itself, not by nr.linalg) ------------------------
+def norm(x, /, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """PyTorch's ``norm``: ``"fro"`` (or 2) is the 2-norm of the entries over ``dim`` (all by default), a number
+    ``p`` the vector ``p``-norm, ``"nuc"`` the nuclear norm of the matrices in the two ``dim`` axes."""
+    array(x, "norm")
+    if dtype is not None:
+        x = astype(x, dtype)
+    axes = normalize_axes(dim, x.ndim, "norm")
+    if p == "nuc":
+        axes = axes or tuple(range(x.ndim))
+        if len(axes) != 2:
+            raise ValueError(f"norm: p='nuc' needs two dims (matrices), got dim={dim!r} for shape {x.shape}")
+        rest = tuple(i for i in range(x.ndim) if i not in axes)
+        out = matrix_norm(permute_dims(x, rest + axes), ord="nuc")
+        if keepdim:
+            out = reshape(out, tuple(1 if i in axes else n for i, n in enumerate(x.shape)))
+        return out
+    if p == "fro":
+        p = 2
+    if isinstance(p, str):
+        raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+    return vector_norm(x, axis=axes, keepdims=keepdim, ord=p)

@@ -1,4 +1,6 @@
-"""Manipulation functions: reshape, permute, broadcast, concat/stack, flip/roll, squeeze/expand, tile/repeat."""
+"""Manipulation functions: reshape, permute, broadcast, concat/stack, flip/roll, squeeze/expand, tile/repeat; and
+PyTorch's names for them (``cat``, ``permute``, ``unsqueeze``, ``transpose``, ``flatten``, ``split``, ``chunk``,
+``narrow``, ``unbind``)."""
 from __future__ import annotations
 
 import math
@@ -22,13 +24,15 @@ from ..ops.manipulation import (
     STACK,
     TILE,
 )
+from ..array_object import Tensor
 from ..shapes import as_index, as_indices, broadcast_shapes, normalize_axes, normalize_axis, normalize_shape
-from ..tensor import Tensor
 from ._checks import array, same_device
+from .aliases import axis_of
 from .data_types import astype
 
-__all__ = ["broadcast_arrays", "broadcast_to", "concat", "expand_dims", "flip", "matrix_transpose", "moveaxis",
-           "permute_dims", "repeat", "reshape", "roll", "squeeze", "stack", "tile", "unstack"]
+__all__ = ["broadcast_arrays", "broadcast_to", "cat", "chunk", "concat", "expand_dims", "flatten", "flip",
+           "matrix_transpose", "moveaxis", "narrow", "permute", "permute_dims", "repeat", "reshape", "roll", "split",
+           "squeeze", "stack", "tile", "transpose", "unbind", "unsqueeze", "unstack"]
 
 
 def reshape(x, /, shape, *, copy: bool | None = None) -> Tensor:
@@ -90,13 +94,26 @@ def expand_dims(x, /, axis: int = 0) -> Tensor:
     return apply(EXPAND_DIMS, (x,), {"axis": axes if len(axes) > 1 else axes[0]}, x._dtype)
 
 
-def squeeze(x, /, axis) -> Tensor:
+def squeeze(x, /, axis=None, *, dim=None) -> Tensor:
+    """The standard's squeeze of ``axis`` (size 1 or ValueError). PyTorch's spellings: no axis squeezes every
+    size-1 axis, and ``dim=`` skips the named axes that are not of size 1."""
     array(x, "squeeze")
-    axes = normalize_axes(axis, x.ndim, "squeeze")
+    if dim is not None:
+        axes = normalize_axes(axis_of("squeeze", axis, dim), x.ndim, "squeeze")
+        axes = tuple(a for a in axes if x.shape[a] == 1)
+    elif axis is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    else:
+        axes = normalize_axes(axis, x.ndim, "squeeze")
     for a in axes:
         if x.shape[a] != 1:
             raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
     return apply(SQUEEZE, (x,), {"axis": axes}, x._dtype)
+
+
+def unsqueeze(x, /, dim: int) -> Tensor:
+    """PyTorch's name for ``expand_dims``: a new axis of size 1 at ``dim``."""
+    return expand_dims(x, axis=dim)
 
 
 def moveaxis(x, source, destination, /) -> Tensor:
@@ -108,9 +125,10 @@ def moveaxis(x, source, destination, /) -> Tensor:
     return apply(MOVEAXIS, (x,), {"source": src, "destination": dst}, x._dtype)
 
 
-def flip(x, /, *, axis=None) -> Tensor:
+def flip(x, /, dims=None, *, axis=None) -> Tensor:
     array(x, "flip")
-    return apply(FLIP, (x,), {"axis": normalize_axes(axis, x.ndim, "flip")}, x._dtype)
+    axes = normalize_axes(axis_of("flip", axis, dims), x.ndim, "flip")
+    return apply(FLIP, (x,), {"axis": axes}, x._dtype)
 
 
 def roll(x, /, shift, *, axis=None) -> Tensor:
@@ -141,7 +159,10 @@ def _joined(arrays, op):
     return arrays, dt
 
 
-def concat(arrays, /, *, axis: int | None = 0) -> Tensor:
+def concat(arrays, /, dim=None, *, axis: int | None = 0) -> Tensor:
+    """Join along ``axis`` (PyTorch: ``cat(tensors, dim)``)."""
+    if dim is not None:
+        axis = dim
     arrays, dt = _joined(arrays, "concat")
     if axis is None:
         arrays = tuple(reshape(a, (-1,)) for a in arrays)
@@ -159,7 +180,9 @@ def concat(arrays, /, *, axis: int | None = 0) -> Tensor:
     return apply(CONCAT, arrays, {"axis": axis}, dt)
 
 
-def stack(arrays, /, *, axis: int = 0) -> Tensor:
+def stack(arrays, /, dim=None, *, axis: int = 0) -> Tensor:
+    if dim is not None:
+        axis = dim
     arrays, dt = _joined(arrays, "stack")
     ref = arrays[0].shape
     for a in arrays[1:]:
@@ -205,3 +228,79 @@ def repeat(x, repeats, /, *, axis: int | None = None) -> Tensor:
         raise ValueError(f"repeat: repeats of shape {counts.shape} do not match the {n} elements along "
                          f"{'the flattened array' if axis is None else f'axis {axis}'}")
     return apply(REPEAT, (x,), {"repeats": repeats, "axis": axis}, x._dtype)
+
+
+# ---- PyTorch's names -----------------------------------------------------------------------------
+cat = concat
+
+
+def permute(x, /, dims) -> Tensor:
+    """PyTorch's name for ``permute_dims``."""
+    return permute_dims(x, dims)
+
+
+def transpose(x, /, dim0: int, dim1: int) -> Tensor:
+    """Swap two axes (PyTorch's ``transpose``; the standard's ``matrix_transpose`` swaps the last two)."""
+    array(x, "transpose")
+    a, b = normalize_axis(dim0, x.ndim, "transpose"), normalize_axis(dim1, x.ndim, "transpose")
+    axes = list(range(x.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return permute_dims(x, tuple(axes))
+
+
+def flatten(x, /, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes ``start_dim``..``end_dim`` into one (a 0-d array becomes 1-D), as PyTorch's ``flatten``."""
+    array(x, "flatten")
+    shape = x.shape
+    if not shape:
+        return reshape(x, (1,))
+    s, e = normalize_axis(start_dim, x.ndim, "flatten"), normalize_axis(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
+    return reshape(x, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+
+
+def narrow(x, /, dim: int, start: int, length: int) -> Tensor:
+    """``length`` entries of ``dim`` from ``start`` (a view), as PyTorch's ``narrow``."""
+    array(x, "narrow")
+    axis = normalize_axis(dim, x.ndim, "narrow")
+    n = x.shape[axis]
+    start = start + n if start < 0 else start
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise IndexError(f"narrow: start {start} and length {length} do not fit dim {dim} of shape {x.shape}")
+    return x[(slice(None),) * axis + (slice(start, start + length),)]
+
+
+def split(x, /, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    """PyTorch's ``split``: pieces of ``split_size`` along ``dim`` (the last one smaller), or of the listed sizes."""
+    array(x, "split")
+    axis = normalize_axis(dim, x.ndim, "split")
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and n:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise ValueError(f"split: sizes {sizes} do not add up to {n}, the size of dim {dim} of shape {x.shape}")
+    out, start = [], 0
+    for size in sizes:
+        out.append(x[(slice(None),) * axis + (slice(start, start + size),)])
+        start += size
+    return tuple(out)
+
+
+def chunk(x, /, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """PyTorch's ``chunk``: at most ``chunks`` pieces of ``ceil(n / chunks)`` along ``dim``."""
+    array(x, "chunk")
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    n = x.shape[normalize_axis(dim, x.ndim, "chunk")]
+    return split(x, max(-(-n // chunks), 1), dim)
+
+
+def unbind(x, /, dim: int = 0) -> tuple[Tensor, ...]:
+    """PyTorch's name for ``unstack``."""
+    return unstack(x, axis=dim)

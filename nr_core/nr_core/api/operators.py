@@ -5,8 +5,8 @@ from .. import dispatch as _dispatch
 from .. import dtypes as _d
 from ..grad_mode import state as _grad
 from ..ops import elementwise as ew
-from ..tensor import Tensor
-from .data_types import astype, can_cast
+from ..array_object import Tensor
+from ..methods import store
 from .elementwise import fast_kernel
 from .products import matmul
 
@@ -35,17 +35,7 @@ def _inplace(fn):
     def method(self, other, /):
         if elementwise and _writes_in_place(self, other, fn, name):
             return self
-        result = fn(self, other)
-        if result._dtype is not self._dtype:
-            if not (can_cast(result._dtype, self._dtype) or result._dtype.kind == self._dtype.kind):
-                raise TypeError(f"{name} (in place): result dtype {result._dtype.name} cannot be stored in "
-                                f"an array of dtype {self._dtype.name}")
-            result = astype(result, self._dtype)
-        if result.shape != self.shape:
-            raise ValueError(f"{name} (in place): result shape {result.shape} does not match the array's "
-                             f"shape {self.shape}")
-        self[...] = result
-        return self
+        return store(self, fn(self, other), name)
     return method
 
 

@@ -1,4 +1,5 @@
-"""The main namespace's linear algebra: ``matmul``, ``tensordot``, ``vecdot`` (``matrix_transpose`` is in manipulation)."""
+"""The main namespace's linear algebra: ``matmul``, ``tensordot``, ``vecdot`` (``matrix_transpose`` is in manipulation),
+and PyTorch's matrix products built on them (``mm``, ``bmm``, ``addmm``, ``baddbmm``, ``dot``)."""
 from __future__ import annotations
 
 from .. import dtypes as _d
@@ -6,11 +7,11 @@ from ..dispatch import apply
 from ..errors import bad_dtype, device_mismatch
 from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axis
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._checks import array
 from .data_types import astype
 
-__all__ = ["matmul", "tensordot", "vecdot"]
+__all__ = ["addmm", "baddbmm", "bmm", "dot", "matmul", "mm", "tensordot", "vecdot"]
 
 
 def _pair(name, x1, x2):
@@ -67,3 +68,51 @@ def vecdot(x1, x2, /, *, axis: int = -1) -> Tensor:
     if axis - len(shape) < -min(x1.ndim, x2.ndim) or x1.shape[axis - len(shape)] != x2.shape[axis - len(shape)]:
         raise ValueError(f"vecdot: shapes {x1.shape} and {x2.shape} differ along axis {axis}")
     return apply(op, (x1, x2), {"axis": axis - len(shape)}, dt)
+
+
+# ---- PyTorch's products ----------------------------------------------------------------------------
+def _ranks(name, x1, x2, ndim):
+    array(x1, name)
+    array(x2, name)
+    if x1.ndim != ndim or x2.ndim != ndim:
+        raise ValueError(f"{name}: expects two {ndim}-D arrays, got shapes {x1.shape} and {x2.shape}")
+
+
+def mm(x1, x2, /) -> Tensor:
+    """The product of two matrices (PyTorch's ``mm``; no broadcasting)."""
+    _ranks("mm", x1, x2, 2)
+    return matmul(x1, x2)
+
+
+def bmm(x1, x2, /) -> Tensor:
+    """Batched matrix product of two 3-D arrays with one batch size (PyTorch's ``bmm``)."""
+    _ranks("bmm", x1, x2, 3)
+    if x1.shape[0] != x2.shape[0]:
+        raise ValueError(f"bmm: batch sizes differ, shapes {x1.shape} and {x2.shape}")
+    return matmul(x1, x2)
+
+
+def dot(x1, x2, /) -> Tensor:
+    """The inner product of two 1-D arrays of one length (PyTorch's ``dot``)."""
+    _ranks("dot", x1, x2, 1)
+    if x1.shape != x2.shape:
+        raise ValueError(f"dot: lengths differ, shapes {x1.shape} and {x2.shape}")
+    return vecdot(x1, x2)
+
+
+def _scaled_sum(name, input, product, beta, alpha):
+    array(input, name)
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:  # as in PyTorch, input is then ignored (its NaNs do not propagate)
+        return out
+    return out + (input if beta == 1 else input * beta)
+
+
+def addmm(input, mat1, mat2, /, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)`` (PyTorch's ``addmm``)."""
+    return _scaled_sum("addmm", input, mm(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, /, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * bmm(batch1, batch2)`` (PyTorch's ``baddbmm``)."""
+    return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)

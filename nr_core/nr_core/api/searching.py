@@ -6,9 +6,10 @@ from ..dispatch import apply
 from ..errors import bad_dtype, device_mismatch
 from ..optable import OPS
 from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._checks import array
-from .creation import asarray, zeros
+from .aliases import axis_of, keep_of
+from .creation import asarray, scalar_dtype, zeros
 from .data_types import astype, result_type
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
@@ -31,17 +32,17 @@ def _arg(name, x, axis, keepdims):
     return apply(op, (x,), {"axis": axis, "keepdims": bool(keepdims)}, _d.int64)
 
 
-def argmax(x, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return _arg("argmax", x, axis, keepdims)
+def argmax(x, /, dim=None, keepdim=None, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    return _arg("argmax", x, axis_of("argmax", axis, dim), keep_of(keepdims, keepdim))
 
 
-def argmin(x, /, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return _arg("argmin", x, axis, keepdims)
+def argmin(x, /, dim=None, keepdim=None, *, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    return _arg("argmin", x, axis_of("argmin", axis, dim), keep_of(keepdims, keepdim))
 
 
-def count_nonzero(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
+def count_nonzero(x, /, dim=None, *, axis=None, keepdims: bool = False) -> Tensor:
     array(x, "count_nonzero")
-    axes = normalize_axes(axis, x.ndim, "count_nonzero")
+    axes = normalize_axes(axis_of("count_nonzero", axis, dim), x.ndim, "count_nonzero")
     return apply(OPS["count_nonzero"], (x,), {"axis": axes, "keepdims": bool(keepdims)}, _d.int64)
 
 
@@ -82,18 +83,19 @@ def searchsorted(x1, x2, /, *, side: str = "left", sorter=None) -> Tensor:
 
 
 def where(condition, x1, x2, /) -> Tensor:
-    """Elements of ``x1`` where ``condition`` is true, else of ``x2`` (either may be a Python scalar)."""
+    """Elements of ``x1`` where ``condition`` is true, else of ``x2`` (either or both may be Python scalars)."""
     array(condition, "where")
     if condition._dtype is not _d.bool:
         raise TypeError(f"where: condition must be a bool array, got dtype {condition._dtype.name}")
     arrays = [a for a in (x1, x2) if isinstance(a, Tensor)]
-    if not arrays:
-        raise TypeError("where: at least one of x1 and x2 must be an nr array")
     for a in arrays:
         if a._device is not condition._device:
             raise device_mismatch("where", condition, *arrays)
-    dt = result_type(*(a for a in (x1, x2)))
+    # two Python scalars (PyTorch's where(c, 1.0, 0.0)): the scalars' default dtype, promoted like two arrays
+    dt = result_type(*(a for a in (x1, x2))) if arrays else _d.promote_types(
+        scalar_dtype(x1, "where"), scalar_dtype(x2, "where"), "where")
     x1 = astype(x1, dt, copy=False) if isinstance(x1, Tensor) else asarray(x1, dtype=dt, device=condition._device)
     x2 = astype(x2, dt, copy=False) if isinstance(x2, Tensor) else asarray(x2, dtype=dt, device=condition._device)
     broadcast_shapes(condition.shape, x1.shape, x2.shape, op="where")
     return apply(OPS["where"], (condition, x1, x2), {}, dt)
+

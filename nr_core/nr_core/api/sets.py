@@ -6,7 +6,7 @@ from typing import NamedTuple
 from .. import dtypes as _d
 from ..dispatch import apply
 from ..optable import OPS
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._checks import array
 
 __all__ = ["unique_all", "unique_counts", "unique_inverse", "unique_values"]

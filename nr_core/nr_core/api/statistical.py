@@ -8,14 +8,18 @@ from .. import dtypes as _d
 from ..dispatch import apply
 from ..errors import bad_dtype
 from ..optable import OPS
+from ..array_object import Tensor
+from ..ops.elementwise import maximum, minimum
 from ..shapes import as_index, normalize_axes, normalize_axis
-from ..tensor import Tensor
 from ._checks import array
+from .aliases import ValuesIndices, axis_of, keep_of
 from .creation import full
+from .data_types import astype
 from .manipulation import concat
+from .searching import argmax, argmin
 
-__all__ = ["all", "any", "cumulative_prod", "cumulative_sum", "diff", "logsumexp", "max", "mean", "min", "prod",
-           "std", "sum", "var"]
+__all__ = ["all", "any", "cumprod", "cumsum", "cumulative_prod", "cumulative_sum", "diff", "logsumexp", "max",
+           "mean", "min", "prod", "std", "sum", "var"]
 
 _ACC = {"bool": _d.int64, "int": _d.int64, "uint": _d.uint64}
 
@@ -44,41 +48,78 @@ def _acc_dtype(x, dtype, name):
     return _ACC.get(x._dtype.kind, x._dtype)
 
 
-def sum(x, /, *, axis=None, dtype=None, keepdims: bool = False) -> Tensor:
+# Each reduction also takes PyTorch's spelling: ``sum(x, 1, True)``, ``sum(x, dim=1, keepdim=True)``.
+def sum(x, /, dim=None, keepdim=None, *, axis=None, dtype=None, keepdims: bool = False) -> Tensor:
     dt = _acc_dtype(array(x, "sum"), dtype, "sum")
-    return _reduce("sum", x, axis, keepdims, dt, dtype=dt)
+    return _reduce("sum", x, axis_of("sum", axis, dim), keep_of(keepdims, keepdim), dt, dtype=dt)
 
 
-def prod(x, /, *, axis=None, dtype=None, keepdims: bool = False) -> Tensor:
+def prod(x, /, dim=None, keepdim=None, *, axis=None, dtype=None, keepdims: bool = False) -> Tensor:
     dt = _acc_dtype(array(x, "prod"), dtype, "prod")
-    return _reduce("prod", x, axis, keepdims, dt, dtype=dt)
+    return _reduce("prod", x, axis_of("prod", axis, dim), keep_of(keepdims, keepdim), dt, dtype=dt)
 
 
-def max(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
-    _no_identity("max", array(x, "max"), axis)
-    return _reduce("max", x, axis, keepdims)
+def _extreme(name, x, dim, keepdim, axis, keepdims, elementwise, arg):
+    array(x, name)
+    if dim is None:
+        _no_identity(name, x, axis)
+        return _reduce(name, x, axis, keep_of(keepdims, keepdim))
+    if isinstance(dim, Tensor):  # PyTorch's max(a, b): the elementwise maximum
+        return elementwise(x, dim)
+    if axis is not None:
+        raise TypeError(f"{name}: got both axis={axis!r} and dim={dim!r}; pass one (dim is PyTorch's name for axis)")
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{name}: dim must be an int (PyTorch's (values, indices) form), got {dim!r}; "
+                        f"use axis= to reduce over several axes")
+    keep = keep_of(False, keepdim)
+    _no_identity(name, x, dim)
+    return ValuesIndices(_reduce(name, x, dim, keep), arg(x, axis=dim, keepdims=keep))
 
 
-def min(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
-    _no_identity("min", array(x, "min"), axis)
-    return _reduce("min", x, axis, keepdims)
+def max(x, /, dim=None, keepdim=None, *, axis=None, keepdims: bool = False):
+    """The standard's maximum over ``axis``; with PyTorch's ``dim`` the ``(values, indices)`` pair, and with an
+    array as second argument the elementwise maximum, as ``torch.max``."""
+    return _extreme("max", x, dim, keepdim, axis, keepdims, maximum, argmax)
 
 
-def mean(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
-    return _reduce("mean", x, axis, keepdims)
+def min(x, /, dim=None, keepdim=None, *, axis=None, keepdims: bool = False):
+    """The standard's minimum over ``axis``; with ``dim``, PyTorch's ``(values, indices)`` (see ``max``)."""
+    return _extreme("min", x, dim, keepdim, axis, keepdims, minimum, argmin)
 
 
-def var(x, /, *, axis=None, correction=0.0, keepdims: bool = False) -> Tensor:
-    return _reduce("var", x, axis, keepdims, correction=correction)
+def mean(x, /, dim=None, keepdim=None, *, axis=None, keepdims: bool = False, dtype=None) -> Tensor:
+    if dtype is not None:  # PyTorch's mean(x, dtype=...) casts first
+        x = astype(array(x, "mean"), dtype)
+    return _reduce("mean", x, axis_of("mean", axis, dim), keep_of(keepdims, keepdim))
 
 
-def std(x, /, *, axis=None, correction=0.0, keepdims: bool = False) -> Tensor:
-    return _reduce("std", x, axis, keepdims, correction=correction)
+def _correction(name, correction, unbiased, torch_call):
+    """The standard's default is correction=0; a PyTorch call (``dim`` or ``unbiased`` given) defaults to 1."""
+    if unbiased is not None:
+        if correction is not None:
+            raise TypeError(f"{name}: got both correction= and unbiased=; pass one")
+        return 1.0 if unbiased else 0.0
+    if correction is not None:
+        return correction
+    return 1.0 if torch_call else 0.0
 
 
-def logsumexp(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
+def var(x, /, dim=None, unbiased=None, keepdim=None, *, axis=None, correction=None, keepdims: bool = False
+        ) -> Tensor:
+    return _reduce("var", x, axis_of("var", axis, dim), keep_of(keepdims, keepdim),
+                   correction=_correction("var", correction, unbiased, dim is not None))
+
+
+def std(x, /, dim=None, unbiased=None, keepdim=None, *, axis=None, correction=None, keepdims: bool = False
+        ) -> Tensor:
+    return _reduce("std", x, axis_of("std", axis, dim), keep_of(keepdims, keepdim),
+                   correction=_correction("std", correction, unbiased, dim is not None))
+
+
+def logsumexp(x, /, dim=None, keepdim=None, *, axis=None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) computed without overflow (an extension, used by losses); -inf over an empty axis."""
     array(x, "logsumexp")
+    axis, keepdims = axis_of("logsumexp", axis, dim), keep_of(keepdims, keepdim)
     axes = range(x.ndim) if axis is None else normalize_axes(axis, x.ndim, "logsumexp")
     if builtins.any(x.shape[a] == 0 for a in axes):  # log of an empty sum, as NumPy and PyTorch give
         shape = tuple(1 if i in axes else s for i, s in enumerate(x.shape) if keepdims or i not in axes)
@@ -86,12 +127,12 @@ def logsumexp(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce("logsumexp", x, axis, keepdims)
 
 
-def all(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
-    return _reduce("all", x, axis, keepdims, _d.bool)
+def all(x, /, dim=None, keepdim=None, *, axis=None, keepdims: bool = False) -> Tensor:
+    return _reduce("all", x, axis_of("all", axis, dim), keep_of(keepdims, keepdim), _d.bool)
 
 
-def any(x, /, *, axis=None, keepdims: bool = False) -> Tensor:
-    return _reduce("any", x, axis, keepdims, _d.bool)
+def any(x, /, dim=None, keepdim=None, *, axis=None, keepdims: bool = False) -> Tensor:
+    return _reduce("any", x, axis_of("any", axis, dim), keep_of(keepdims, keepdim), _d.bool)
 
 
 def _scan(name, x, axis, dtype, include_initial):
@@ -114,6 +155,16 @@ def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial: bool = False
 
 def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial: bool = False) -> Tensor:
     return _scan("cumulative_prod", x, axis, dtype, include_initial)
+
+
+def cumsum(x, /, dim: int, *, dtype=None) -> Tensor:
+    """PyTorch's name for ``cumulative_sum`` along ``dim``."""
+    return _scan("cumulative_sum", x, dim, dtype, False)
+
+
+def cumprod(x, /, dim: int, *, dtype=None) -> Tensor:
+    """PyTorch's name for ``cumulative_prod`` along ``dim``."""
+    return _scan("cumulative_prod", x, dim, dtype, False)
 
 
 def diff(x, /, *, axis: int = -1, n: int = 1, prepend=None, append=None) -> Tensor:

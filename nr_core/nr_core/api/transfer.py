@@ -10,7 +10,7 @@ from ..grad_mode import state as _grad
 from ..ops.conversion import TO_DEVICE
 from ..optable import DECOMPOSITIONS
 from ..plugins import REGISTRY
-from ..tensor import Tensor
+from ..array_object import Tensor
 
 # DLPack device types (dlpack.h) -> nr device kinds
 _DL_KINDS = {1: "cpu", 2: "cuda", 3: "cpu", 4: "opencl", 8: "metal", 13: "cuda"}

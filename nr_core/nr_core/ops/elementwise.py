@@ -15,7 +15,7 @@ from .. import dtypes as _d
 from ..api.elementwise import COMPUTE, clip, make_binary, make_unary  # noqa: F401  (clip: re-exported)
 from ..optable import OpDef
 from ..samples import Sample, accepted, smooth, specials, values
-from ..tensor import Tensor
+from ..array_object import Tensor
 from ._family import Family
 
 FAMILY = Family()

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import dispatch
 from ..optable import DECOMPOSITIONS
-from ..tensor import Tensor
+from ..array_object import Tensor
 from .ir import CONST, INPUT, PARAM, Graph, HostRead, Node, Value
 
 _CORE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

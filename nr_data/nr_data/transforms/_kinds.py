@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from ..collate import host_view
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from ..collate import host_view
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import nr_core as nr
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from ._kinds import is_pil
 

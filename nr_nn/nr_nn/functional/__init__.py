@@ -17,5 +17,5 @@ from .padding import pad
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
                       adaptive_max_pool2d, avg_pool1d, avg_pool2d, avg_pool3d, lp_pool2d, max_pool1d, max_pool2d,
                       max_pool3d)
-from .sampling import interpolate, upsample
+from .sampling import interpolate, pixel_shuffle, pixel_unshuffle, upsample
 from .sparse import embedding, one_hot

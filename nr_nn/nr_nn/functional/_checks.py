@@ -4,7 +4,7 @@ from __future__ import annotations
 import numbers
 
 from nr_core.errors import device_mismatch
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 
 def tensor(x, fn: str, what: str = "input") -> Tensor:

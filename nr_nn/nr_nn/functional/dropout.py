@@ -1,6 +1,8 @@
 """Dropout family: masks drawn from ``nr.random`` so ``nr.random.seed`` makes them reproducible."""
 from __future__ import annotations
 
+import warnings
+
 import nr_core as nr
 
 from ._checks import floating
@@ -42,7 +44,21 @@ def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):
-    return _feature_dropout("dropout2d", input, p, training, 4)
+    """Channel dropout over (N, C, ...), as PyTorch 2.13: one mask value per (sample, channel), so a 2-D input is
+    dropped elementwise and a 3-D one is read as (N, C, L); both warn, as PyTorch's do."""
+    x = floating(input, "dropout2d")
+    _check_p("dropout2d", p)
+    if x.ndim < 2:
+        raise ValueError(f"dropout2d: expected an input of at least 2 dimensions (N, C, ...), got shape {x.shape}")
+    if x.ndim == 3:
+        warnings.warn("dropout2d: a 3-D input is read as (N, C, L) and whole channels of each sample are dropped, "
+                      "as PyTorch does; use dropout1d for that, or pass (N, C, H, W)", UserWarning, stacklevel=2)
+    elif x.ndim != 4:
+        warnings.warn(f"dropout2d: received a {x.ndim}-D input; dropout2d drops channels of (N, C, H, W) or "
+                      "(C, H, W) inputs; use dropout for elementwise dropout", UserWarning, stacklevel=2)
+    if not training or p == 0.0:
+        return x
+    return _masked(x, p, x.shape[:2] + (1,) * (x.ndim - 2))
 
 
 def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):

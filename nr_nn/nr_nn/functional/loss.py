@@ -7,6 +7,7 @@ import numpy as np
 
 import nr_core as nr
 
+from ..ops.loss import binary_cross_entropy as _bce
 from ..ops.softmax import log_softmax as _log_softmax
 from ._checks import floating, same, tensor
 
@@ -169,11 +170,6 @@ def _soft_cross_entropy(fn, x, target, weight, reduction, label_smoothing):
     return _reduce(loss, reduction)
 
 
-def _log_clamped(x):
-    # torch clamps the logs of BCE at -100 so a saturated probability gives a finite loss
-    return nr.maximum(nr.log(x), -100.0)
-
-
 def _check_probabilities(fn, x):
     """torch refuses probabilities outside [0, 1] (NaN included) instead of returning NaN."""
     if x.size and not bool(nr.all((x >= 0.0) & (x <= 1.0))):
@@ -186,7 +182,7 @@ def _check_probabilities(fn, x):
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     x = _pair("binary_cross_entropy", input, target, reduction)
     _check_probabilities("binary_cross_entropy", x)
-    loss = -(target * _log_clamped(x) + (1.0 - target) * _log_clamped(1.0 - x))
+    loss = _bce(x, target)  # one op: logs clamped at -100 and PyTorch's finite gradient at 0 and 1
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

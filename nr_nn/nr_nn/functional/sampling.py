@@ -78,3 +78,35 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest", alig
 
 def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None):
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def pixel_shuffle(input, upscale_factor: int):
+    """(*, C * r * r, H, W) -> (*, C, H * r, W * r), as PyTorch's (sub-pixel convolution's rearrangement)."""
+    x = floating(input, "pixel_shuffle")
+    r = _factor("pixel_shuffle", upscale_factor)
+    if x.ndim < 3 or x.shape[-3] % (r * r):
+        raise ValueError(f"pixel_shuffle: expects (*, C * {r}^2, H, W) input, got shape {x.shape}")
+    *lead, c, h, w = x.shape
+    k = len(lead)
+    y = nr.reshape(x, (*lead, c // (r * r), r, r, h, w))
+    y = nr.permute_dims(y, tuple(range(k)) + (k, k + 3, k + 1, k + 4, k + 2))
+    return nr.reshape(y, (*lead, c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input, downscale_factor: int):
+    """(*, C, H * r, W * r) -> (*, C * r * r, H, W), the inverse of ``pixel_shuffle``."""
+    x = floating(input, "pixel_unshuffle")
+    r = _factor("pixel_unshuffle", downscale_factor)
+    if x.ndim < 3 or x.shape[-2] % r or x.shape[-1] % r:
+        raise ValueError(f"pixel_unshuffle: expects (*, C, H, W) with H and W divisible by {r}, got shape {x.shape}")
+    *lead, c, h, w = x.shape
+    k = len(lead)
+    y = nr.reshape(x, (*lead, c, h // r, r, w // r, r))
+    y = nr.permute_dims(y, tuple(range(k)) + (k, k + 2, k + 4, k + 1, k + 3))
+    return nr.reshape(y, (*lead, c * r * r, h // r, w // r))
+
+
+def _factor(fn, r):
+    if isinstance(r, bool) or not isinstance(r, int) or r < 1:
+        raise ValueError(f"{fn}: the factor must be a positive int, got {r!r}")
+    return r

@@ -95,6 +95,9 @@ class RNNBase(Module):
                     setattr(self, "weight_hr" + sfx, empty_param((proj_size, hidden_size), device, dtype))
         self.reset_parameters()
 
+    def flatten_parameters(self) -> None:
+        """PyTorch's cuDNN weight compaction; nr's recurrent layers keep no packed copy, so there is nothing to do."""
+
     def reset_parameters(self) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
         for p in self.parameters():

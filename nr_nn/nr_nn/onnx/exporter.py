@@ -13,7 +13,7 @@ import numpy as np
 import nr_core as nr
 from nr_core.trace import Tracer, Value, trace
 from nr_core.trace.ir import CONST
-from nr_core.tensor import Tensor
+from nr_core.array_object import Tensor
 
 from .._atomic_write import write_atomic
 from .._version import __version__

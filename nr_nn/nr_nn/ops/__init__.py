@@ -2,9 +2,9 @@
 kernels for NumPy-like backends in ``ndarray_kernels``, kit samples in ``samples``; and ``ensure_registered``."""
 from __future__ import annotations
 
-from . import conv, normalization, pooling, rnn, softmax, special
+from . import conv, loss, normalization, pooling, rnn, softmax, special
 
-ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS
+ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + loss.OPS
 
 
 def ensure_registered() -> None:

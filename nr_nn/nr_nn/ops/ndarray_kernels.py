@@ -212,6 +212,12 @@ def log_softmax(be, x, axis):
     return s
 
 
+def binary_cross_entropy(be, x, t):
+    xp = be.xp
+    with np.errstate(divide="ignore"):  # log(0) is -inf, then clamped: PyTorch is silent about it too
+        return -(t * xp.maximum(xp.log(x), -100.0) + (1 - t) * xp.maximum(xp.log1p(-x), -100.0))
+
+
 def layer_norm(be, x, ndim, eps):
     xp = be.xp
     axes = tuple(range(-ndim, 0))
@@ -299,4 +305,5 @@ def _offsets(ksize):
 KERNELS = {"conv": conv, "conv_weight_grad": conv_weight_grad, "conv_transpose": conv_transpose,
            "max_pool": max_pool, "max_pool_backward": max_pool_backward, "avg_pool": avg_pool,
            "avg_pool_backward": avg_pool_backward, "softmax": softmax, "log_softmax": log_softmax,
-           "layer_norm": layer_norm, "lstm_cell": lstm_cell, "lstm_cell_backward": lstm_cell_backward, "erf": erf}
+           "layer_norm": layer_norm, "binary_cross_entropy": binary_cross_entropy, "lstm_cell": lstm_cell,
+           "lstm_cell_backward": lstm_cell_backward, "erf": erf}

@@ -248,6 +248,25 @@ def pointwise_samples(name, dtypes):
             yield _sample(name, (_values((3, 4, 5), dt, i),), kw, call, ref, f"{dt.name}-{i}")
 
 
+def binary_cross_entropy_ref(x, t):
+    # PyTorch's arrangement of the formula, (t - 1) log(1 - x) - t log(x), logs clamped at -100
+    with np.errstate(divide="ignore"):
+        return ((t - 1) * np.maximum(np.log(1 - x), -100.0) - t * np.maximum(np.log(x), -100.0)).astype(x.dtype)
+
+
+def bce_samples(name, dtypes):
+    from . import loss as ops
+    for dt in _floats(dtypes):
+        rng = np.random.default_rng(7)
+        x = rng.uniform(0.05, 0.95, (3, 5)).astype(dt.numpy)
+        t = rng.uniform(0.0, 1.0, (3, 5)).astype(dt.numpy)
+        yield _sample(name, (x, t), {}, ops.binary_cross_entropy, binary_cross_entropy_ref, f"{dt.name}-soft")
+        edge = np.array([0.0, 1.0, 0.0, 1.0, 0.5], dtype=dt.numpy)  # saturated: the clamped logs
+        hard = np.array([0.0, 1.0, 1.0, 0.0, 1.0], dtype=dt.numpy)
+        yield _sample(name, (edge, hard), {}, ops.binary_cross_entropy, binary_cross_entropy_ref,
+                      f"{dt.name}-saturated", grad=False)
+
+
 LSTM_SHAPES = [(3, 2), (2, 3, 1), (4,)]  # (batch..., H): batched, two batch dims, unbatched
 
 
@@ -271,4 +290,4 @@ SAMPLES = {"conv": conv_samples, "conv_transpose": conv_samples, "conv_weight_gr
            "max_pool": pool_samples, "max_pool_backward": pool_samples, "avg_pool": pool_samples,
            "avg_pool_backward": pool_samples, "softmax": pointwise_samples, "log_softmax": pointwise_samples,
            "layer_norm": pointwise_samples, "erf": pointwise_samples,
-           "lstm_cell": lstm_samples, "lstm_cell_backward": lstm_samples}
+           "binary_cross_entropy": bce_samples, "lstm_cell": lstm_samples, "lstm_cell_backward": lstm_samples}

@@ -1,7 +1,7 @@
 """The array object: metadata (dtype, device, autograd fields) around a backend-owned buffer.
 
-Operators are bound from the op table in ``nr_core.api.operators``; the torch-style methods here are
-thin calls into the namespace (``_ns``, bound when ``nr_core`` finishes importing).
+Operators are bound from the op table in ``nr_core.api.operators``; PyTorch's methods come from the
+``TensorMethods`` mixin (``nr_core/methods.py``).
 """
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from typing import Any
 
 import numpy as np
 
+from .methods import TensorMethods
+
 _ns: Any = None  # the nr_core module, set by nr_core/__init__.py
 # ``fn(array, how)`` called when an array's values are read into Python (``item``, ``bool``, ``numpy`` …) while
 # ``dispatch.intercepting(..., host_read=fn)`` is active (a tracer reports value-dependent control flow); else None
 _host_read: Any = None
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An nr array. Create one with ``nr.asarray`` or another creation function; ``Tensor(data)`` is a TypeError.
 
     The dispatcher makes arrays with a bare ``Tensor()`` and fills the slots itself: no ``__new__`` or
@@ -44,13 +46,6 @@ class Tensor:
         return len(self._data.shape)
 
     @property
-    def size(self) -> int:
-        n = 1
-        for s in self._data.shape:
-            n *= s
-        return n
-
-    @property
     def T(self):
         if self.ndim != 2:
             raise ValueError(f"T: defined for 2-D arrays only, got shape {self.shape}; use .mT or permute_dims")
@@ -69,15 +64,9 @@ class Tensor:
         """Copy to ``device`` (a no-op returning self when already there), like the standard's ``to_device``."""
         return _ns.api.transfer.to_device(self, device, stream=stream)
 
-    def to(self, target, /):
-        """PyTorch-style: ``x.to("cuda")`` moves, ``x.to(nr.float64)`` casts."""
-        if isinstance(target, _ns.DType):
-            return _ns.astype(self, target)
-        return self.to_device(target)
-
     # ---- Python conversions ---------------------------------------------------------------
     def _scalar(self, kind: str):
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(f"{kind}: only an array with one element can be converted to a Python scalar, "
                              f"got shape {self.shape}")
         if _host_read is not None:
@@ -244,144 +233,6 @@ class Tensor:
         else:
             self._version[0] += 1
 
-    # ---- torch-style methods (thin calls into the namespace) ------------------------------
-    def sum(self, axis=None, keepdims=False, *, dtype=None):
-        return _ns.sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
-
-    def prod(self, axis=None, keepdims=False, *, dtype=None):
-        return _ns.prod(self, axis=axis, keepdims=keepdims, dtype=dtype)
-
-    def mean(self, axis=None, keepdims=False):
-        return _ns.mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return _ns.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return _ns.min(self, axis=axis, keepdims=keepdims)
-
-    def std(self, axis=None, keepdims=False, *, correction=0.0):
-        return _ns.std(self, axis=axis, keepdims=keepdims, correction=correction)
-
-    def var(self, axis=None, keepdims=False, *, correction=0.0):
-        return _ns.var(self, axis=axis, keepdims=keepdims, correction=correction)
-
-    def argmax(self, axis=None, keepdims=False):
-        return _ns.argmax(self, axis=axis, keepdims=keepdims)
-
-    def argmin(self, axis=None, keepdims=False):
-        return _ns.argmin(self, axis=axis, keepdims=keepdims)
-
-    def all(self, axis=None, keepdims=False):
-        return _ns.all(self, axis=axis, keepdims=keepdims)
-
-    def any(self, axis=None, keepdims=False):
-        return _ns.any(self, axis=axis, keepdims=keepdims)
-
-    def reshape(self, *shape):
-        return _ns.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
-
-    view = reshape
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
-        shape = self.shape
-        if not shape:
-            return _ns.reshape(self, (1,))
-        s, e = normalize_axis(start_dim, len(shape), "flatten"), normalize_axis(end_dim, len(shape), "flatten")
-        if s > e:
-            raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
-        n = 1
-        for d in shape[s:e + 1]:
-            n *= d
-        return _ns.reshape(self, shape[:s] + (n,) + shape[e + 1:])
-
-    def permute(self, *axes):
-        return _ns.permute_dims(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes)
-
-    def transpose(self, dim0: int, dim1: int):
-        axes = list(range(self.ndim))
-        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return _ns.permute_dims(self, tuple(axes))
-
-    def squeeze(self, axis=None):
-        if axis is None:
-            axis = tuple(i for i, s in enumerate(self.shape) if s == 1)
-        return _ns.squeeze(self, axis)
-
-    def unsqueeze(self, axis: int):
-        return _ns.expand_dims(self, axis=axis)
-
-    def expand(self, *shape):
-        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        shape = tuple(s if s != -1 else self.shape[i - len(shape) + self.ndim] for i, s in enumerate(shape))
-        return _ns.broadcast_to(self, shape)
-
-    def astype(self, dtype, /, *, copy: bool = True):
-        return _ns.astype(self, dtype, copy=copy)
-
-    def float(self):
-        return _ns.astype(self, _ns.float32)
-
-    def double(self):
-        return _ns.astype(self, _ns.float64)
-
-    def long(self):
-        return _ns.astype(self, _ns.int64)
-
-    def clone(self):
-        return _ns.asarray(self, copy=True)
-
-    def abs(self):
-        return _ns.abs(self)
-
-    def exp(self):
-        return _ns.exp(self)
-
-    def log(self):
-        return _ns.log(self)
-
-    def sqrt(self):
-        return _ns.sqrt(self)
-
-    def tanh(self):
-        return _ns.tanh(self)
-
-    def sigmoid(self):
-        return _ns.sigmoid(self)
-
-    def relu(self):
-        return _ns.relu(self)
-
-    def clip(self, min=None, max=None):
-        return _ns.clip(self, min, max)
-
-    clamp = clip
-
-    def pow(self, exponent):
-        return _ns.pow(self, exponent)
-
-    def matmul(self, other):
-        return _ns.matmul(self, other)
-
-    def dim(self) -> int:
-        return self.ndim
-
-    def numel(self) -> int:
-        return self.size
-
-    # ---- in-place updates (optimizers, init): version counter bumped, autograd-aware --------
-    def copy_(self, src):
-        """Copy ``src`` (an array or scalar, broadcast to this shape) into this array in place."""
-        _ns.api.indexing.setitem(self, Ellipsis, src)
-        return self
-
-    def fill_(self, value):
-        _ns.api.indexing.setitem(self, Ellipsis, value)
-        return self
-
-    def zero_(self):
-        return self.fill_(0)
-
 
 def _rebuild(host, device: str, requires_grad: bool):
     return _ns.asarray(host, device=device, requires_grad=requires_grad)
@@ -389,4 +240,3 @@ def _rebuild(host, device: str, requires_grad: bool):
 
 # after Tensor: the engine accessor imports the dispatcher, which imports Tensor
 from .grad_engine import grad_engine  # noqa: E402
-from .shapes import normalize_axis  # noqa: E402
