@@ -3,12 +3,12 @@ kernels for NumPy-like backends in ``ndarray_kernels``, kit samples in ``samples
 ``ensure_registered``."""
 from __future__ import annotations
 
-from . import conv, linear, normalization, pooling, rnn, softmax, special
+from . import conv, linear, loss, normalization, pooling, rnn, softmax, special
 from .samples import SAMPLES as _BASE_SAMPLES
 
-ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + linear.OPS
+ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + linear.OPS + loss.OPS
 # op name -> kit samples: the first families' live in ``samples``, later ones beside their ops
-SAMPLES = {**_BASE_SAMPLES, **linear.SAMPLES}
+SAMPLES = {**_BASE_SAMPLES, **linear.SAMPLES, **loss.SAMPLES}
 
 
 def ensure_registered() -> None:
