@@ -3,12 +3,15 @@ kernels for NumPy-like backends in ``ndarray_kernels``, kit samples in ``samples
 ``ensure_registered``."""
 from __future__ import annotations
 
-from . import conv, linear, loss, normalization, pooling, rnn, softmax, special
+from . import (attention, conv, linear, loss, normalization, pooling, recurrent, recurrent_samples, rnn, softmax,
+               special)
 from .samples import SAMPLES as _BASE_SAMPLES
 
-ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + linear.OPS + loss.OPS
+ALL = (conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + linear.OPS + loss.OPS
+       + recurrent.OPS + attention.OPS)
 # op name -> kit samples: the first families' live in ``samples``, later ones beside their ops
-SAMPLES = {**_BASE_SAMPLES, **linear.SAMPLES, **loss.SAMPLES}
+SAMPLES = {**_BASE_SAMPLES, **linear.SAMPLES, **loss.SAMPLES, **recurrent_samples.SAMPLES,
+           **attention.SAMPLES}
 
 
 def ensure_registered() -> None:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from . import ndarray_conv, ndarray_loss
+from . import ndarray_attention, ndarray_conv, ndarray_loss, ndarray_recurrent
 from ._ndarray_grid import crop, out_size, pad, window_slices
 
 
@@ -210,4 +210,5 @@ KERNELS = {"conv": ndarray_conv.conv, "conv_weight_grad": ndarray_conv.conv_weig
            "conv_transpose": ndarray_conv.conv_transpose, "max_pool": max_pool, "max_pool_backward": max_pool_backward,
            "avg_pool": avg_pool, "avg_pool_backward": avg_pool_backward, "softmax": softmax,
            "log_softmax": log_softmax, "layer_norm": layer_norm, "linear": linear, "lstm_cell": lstm_cell,
-           "lstm_cell_backward": lstm_cell_backward, "erf": erf, **ndarray_loss.KERNELS}
+           "lstm_cell_backward": lstm_cell_backward, "erf": erf, **ndarray_loss.KERNELS,
+           **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}
