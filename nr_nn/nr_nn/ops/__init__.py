@@ -10,7 +10,7 @@ from .samples import SAMPLES as _BASE_SAMPLES
 ALL = (conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + linear.OPS + loss.OPS
        + recurrent.OPS + attention.OPS)
 # op name -> kit samples: the first families' live in ``samples``, later ones beside their ops
-SAMPLES = {**_BASE_SAMPLES, **linear.SAMPLES, **loss.SAMPLES, **recurrent_samples.SAMPLES,
+SAMPLES = {**_BASE_SAMPLES, **normalization.SAMPLES, **linear.SAMPLES, **loss.SAMPLES, **recurrent_samples.SAMPLES,
            **attention.SAMPLES}
 
 

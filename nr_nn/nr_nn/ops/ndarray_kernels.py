@@ -140,6 +140,54 @@ def layer_norm(be, x, ndim, eps):
     return d.astype(x.dtype, copy=False)
 
 
+def _channels(x):
+    """Reduction axes (all but 1) and the broadcast shape (1, C, 1, ...) of a per-channel statistic."""
+    return (0,) + tuple(range(2, x.ndim)), (1, -1) + (1,) * (x.ndim - 2)
+
+
+def batch_norm(be, x, weight, bias, eps):
+    xp = be.xp
+    axes, shape = _channels(x)
+    mean = x.mean(axis=axes)
+    y = x - mean.reshape(shape)
+    sq = xp.multiply(y, y)
+    var = sq.mean(axis=axes)
+    scale = 1.0 / xp.sqrt(var + eps)
+    if weight is not None:
+        scale *= weight
+    y *= scale.reshape(shape)
+    if bias is not None:
+        y += bias.reshape(shape)
+    return y, mean, var
+
+
+def batch_norm_backward(be, x, weight, mean, var, gy, gmean, gvar, eps):
+    xp = be.xp
+    axes, shape = _channels(x)
+    m = x.size // x.shape[1]
+    rstd = 1.0 / xp.sqrt(var + eps)
+    gx = xp.subtract(x, mean.reshape(shape))
+    centred = gx.copy() if gvar is not None else None
+    gx *= rstd.reshape(shape)                       # x-hat
+    if gy is None:
+        gw = gb = xp.zeros_like(mean)
+        gx[...] = 0
+    else:
+        gb = gy.sum(axis=axes)
+        gw = xp.multiply(gy, gx).sum(axis=axes)
+        # gx = scale * (gy - gb/m - xhat * gw/m), written over x-hat
+        gx *= (gw / m).reshape(shape)
+        xp.subtract(gy, gx, out=gx)
+        gx -= (gb / m).reshape(shape)
+        gx *= (rstd if weight is None else rstd * weight).reshape(shape)
+    if gmean is not None:
+        gx += (gmean / m).reshape(shape)
+    if gvar is not None:
+        centred *= (gvar * (2.0 / m)).reshape(shape)
+        gx += centred
+    return gx, gw, gb
+
+
 # -- recurrent cells -----------------------------------------------------------------------
 def lstm_cell(be, gates, c_prev):
     """(h, c, activated gates) in a few in-place passes; gates in torch's order i, f, g, o."""
@@ -209,6 +257,7 @@ _INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
 KERNELS = {"conv": ndarray_conv.conv, "conv_weight_grad": ndarray_conv.conv_weight_grad,
            "conv_transpose": ndarray_conv.conv_transpose, "max_pool": max_pool, "max_pool_backward": max_pool_backward,
            "avg_pool": avg_pool, "avg_pool_backward": avg_pool_backward, "softmax": softmax,
-           "log_softmax": log_softmax, "layer_norm": layer_norm, "linear": linear, "lstm_cell": lstm_cell,
+           "log_softmax": log_softmax, "layer_norm": layer_norm, "batch_norm": batch_norm,
+           "batch_norm_backward": batch_norm_backward, "linear": linear, "lstm_cell": lstm_cell,
            "lstm_cell_backward": lstm_cell_backward, "erf": erf, **ndarray_loss.KERNELS,
            **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}
