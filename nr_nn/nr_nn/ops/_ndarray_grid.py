@@ -18,11 +18,12 @@ def pad(xp, x, padding, value=0):
     return xp.pad(x, widths, mode="constant", constant_values=value)
 
 
-def window_slices(ksize, stride, dilation, out_sp):
-    """Per kernel offset, the strided slice of the padded input that it reads for every output position."""
-    lead = (slice(None), slice(None))
-    return [lead + tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
-                         for k, d, o, s in zip(offs, dilation, out_sp, stride)) for offs in offsets(ksize)]
+def window_slices(ksize, stride, dilation, out_sp, lead=2, trail=0):
+    """Per kernel offset, the strided slice of the padded input that it reads for every output position (the
+    spatial dims follow ``lead`` whole dims and precede ``trail`` whole dims)."""
+    before, after = (slice(None),) * lead, (slice(None),) * trail
+    return [before + tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
+                           for k, d, o, s in zip(offs, dilation, out_sp, stride)) + after for offs in offsets(ksize)]
 
 
 def out_size(padded_sp, ksize, stride, dilation):

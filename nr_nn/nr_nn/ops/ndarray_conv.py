@@ -1,51 +1,92 @@
 """Convolution kernels for NumPy-like backends: im2col over the whole batch and one GEMM per group.
 
-The batch is folded into the GEMM: the input is read channel-major, (C, N, *padded), and its columns are laid out
-(C, K, N, *out), a (C/G * K, N * L) matrix per group, so that
+The batch is folded into the GEMM: the input is read channel-major and its columns laid out (C, K, <batch and
+output grid>), a (C/G * K, N * L) matrix per group, so that
 
 - the forward is ``W (F/G, C/G*K) @ cols``,
 - the weight gradient ``gy (F/G, N*L) @ cols^T`` (BLAS reads the transposed operand in place),
-- the input gradient ``W^T @ gy`` followed by col2im onto a channel-major grid,
+- the input gradient a convolution of ``gy`` with the flipped, transposed kernel (unstrided), or ``W^T @ gy``
+  followed by col2im (strided),
 
 each one GEMM whose inner dimension spans the whole batch instead of one small GEMM per sample (a per-sample
-(512, 4608) @ (4608, 4) leaves BLAS idle and the old weight gradient summed an N x F x C*K stack). The only
-transposes are the C <-> N swaps of inputs and outputs, which are small next to the columns. Columns, padded
-inputs and GEMM results live in reused scratch buffers (``_workspace``).
+(512, 4608) @ (4608, 4) leaves BLAS idle, and the old weight gradient summed an N x F x C*K stack). The batch and
+grid order inside the columns follows the grid's size: (N, *out) on large grids, where each kernel offset copies
+rows of the grid; (*out, N) on small ones (the 4x4 and 2x2 maps of a ResNet's last stages), where rows of 2 or 4
+values would make the copies crawl and runs of ``W_out * N`` values do not. The only other copies are the layout
+changes of inputs and outputs. Columns, padded inputs and GEMM results live in reused scratch buffers
+(``_workspace``).
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from ._ndarray_grid import out_size, window_slices
 from ._workspace import scratch
 
+SMALL_GRID = 32  # output positions per sample up to which the batch goes last
 
-def _channel_major(xp, x, padding, slot="padded"):
-    """x (N, C, *sp) as (C, N, *padded) with zero borders (a negative ``hi`` crops): a view when unpadded."""
-    lead = (slice(None), slice(None))
+
+class _Layout(NamedTuple):
+    """Where the batch sits in a channel-major array: right after the channels, or after the grid."""
+    last: bool
+
+    def shape(self, c, n, sp):
+        return (c,) + (tuple(sp) + (n,) if self.last else (n,) + tuple(sp))
+
+    def grid(self, t):
+        """The grid (spatial) part of a channel-major array's shape."""
+        return t.shape[1:-1] if self.last else t.shape[2:]
+
+    def interior(self, spatial):
+        """An index of a channel-major array from its spatial slices."""
+        return (slice(None),) + (spatial + (slice(None),) if self.last else (slice(None),) + spatial)
+
+    def windows(self, ksize, stride, dilation, out_sp):
+        return window_slices(ksize, stride, dilation, out_sp, lead=1 if self.last else 2, trail=int(self.last))
+
+    def channel_major(self, xp, x):
+        """(N, C, *sp) viewed in this layout."""
+        nd = x.ndim - 2
+        return xp.transpose(x, (1,) + (tuple(range(2, 2 + nd)) + (0,) if self.last else (0,) + tuple(range(2, 2 + nd))))
+
+    def batch_first(self, xp, y):
+        """A channel-major array as a fresh contiguous (N, C, *sp)."""
+        nd = y.ndim - 2
+        perm = (nd + 1, 0) + tuple(range(1, nd + 1)) if self.last else (1, 0) + tuple(range(2, 2 + nd))
+        return xp.ascontiguousarray(xp.transpose(y, perm))
+
+
+def _layout(out_sp) -> _Layout:
+    return _Layout(math.prod(out_sp) <= SMALL_GRID)
+
+
+def _source(xp, lay, x, padding, slot="padded"):
+    """x (N, C, *sp) channel-major with zero borders (a negative ``hi`` crops): a view when unpadded."""
     if any(lo < 0 or hi < 0 for lo, hi in padding):
-        x = x[lead + tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(padding, x.shape[2:]))]
+        x = x[(slice(None),) * 2 + tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                                         for (lo, hi), n in zip(padding, x.shape[2:]))]
         padding = tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding)
-    xt = xp.swapaxes(x, 0, 1)
+    xt = lay.channel_major(xp, x)
     if not any(lo or hi for lo, hi in padding):
         return xt
     full = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
-    out = scratch(xp, slot, xt.shape[:2] + full, x.dtype)
+    out = scratch(xp, slot, lay.shape(x.shape[1], x.shape[0], full), x.dtype)
+    first = 1 if lay.last else 2
     for i, ((lo, hi), n) in enumerate(zip(padding, full)):  # zero the borders only
-        pre = (slice(None),) * (2 + i)
+        pre = (slice(None),) * (first + i)
         if lo:
             out[pre + (slice(0, lo),)] = 0
         if hi:
             out[pre + (slice(n - hi, n),)] = 0
-    out[lead + tuple(slice(lo, n - hi) for (lo, hi), n in zip(padding, full))] = xt
+    out[lay.interior(tuple(slice(lo, n - hi) for (lo, hi), n in zip(padding, full)))] = xt
     return out
 
 
-def _columns(xp, src, ksize, stride, dilation, out_sp):
-    """src (C, N, *padded) -> (C, K, N, *out): one strided copy per kernel offset."""
-    c, n = src.shape[:2]
-    cols = scratch(xp, "cols", (c, math.prod(ksize), n) + tuple(out_sp), src.dtype)
-    for i, sl in enumerate(window_slices(ksize, stride, dilation, out_sp)):
+def _columns(xp, lay, src, n, ksize, stride, dilation, out_sp):
+    """The padded input -> (C, K, <batch and grid>): one strided copy per kernel offset."""
+    cols = scratch(xp, "cols", (src.shape[0],) + lay.shape(math.prod(ksize), n, out_sp), src.dtype)
+    for i, sl in enumerate(lay.windows(ksize, stride, dilation, out_sp)):
         cols[:, i] = src[sl]
     return cols
 
@@ -56,32 +97,35 @@ def _gemm(xp, a, b, slot):
     return xp.matmul(a, b, out=out)
 
 
-def _batch_major(xp, y):
-    """(C, N, *sp) -> a fresh contiguous (N, C, *sp)."""
-    return xp.ascontiguousarray(xp.swapaxes(y, 0, 1))
+def _channel_major_copy(xp, lay, y, slot):
+    """(N, C, *sp) copied channel-major into scratch ``slot`` (a GEMM operand must be one contiguous matrix)."""
+    out = scratch(xp, slot, lay.shape(y.shape[1], y.shape[0], y.shape[2:]), y.dtype)
+    out[...] = lay.channel_major(xp, y)
+    return out
 
 
 def conv(be, x, w, stride, padding, dilation, groups):
     xp = be.xp
     ksize = w.shape[2:]
-    src = _channel_major(xp, x, padding)
-    out_sp = out_size(src.shape[2:], ksize, stride, dilation)
-    cols = _columns(xp, src, ksize, stride, dilation, out_sp)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
+    out_sp = out_size(padded, ksize, stride, dilation)
+    lay = _layout(out_sp)
     n, f, g = x.shape[0], w.shape[0], groups
+    cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)
     m = n * math.prod(out_sp)
     out = _gemm(xp, w.reshape(g, f // g, -1), cols.reshape(g, -1, m), "gemm")  # (G, F/G, N*L)
-    return _batch_major(xp, out.reshape((f, n) + out_sp))
+    return lay.batch_first(xp, out.reshape(lay.shape(f, n, out_sp)))
 
 
 def conv_weight_grad(be, x, gy, weight_shape, stride, padding, dilation, groups):
     xp = be.xp
     ksize = tuple(weight_shape[2:])
     out_sp = gy.shape[2:]
-    cols = _columns(xp, _channel_major(xp, x, padding), ksize, stride, dilation, out_sp)
+    lay = _layout(out_sp)
     n, f, g = x.shape[0], gy.shape[1], groups
+    cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)
     m = n * math.prod(out_sp)
-    gyt = scratch(xp, "grad", (f, n) + tuple(out_sp), gy.dtype)
-    gyt[...] = xp.swapaxes(gy, 0, 1)
+    gyt = _channel_major_copy(xp, lay, gy, "grad")
     gw = xp.matmul(gyt.reshape(g, f // g, m), xp.swapaxes(cols.reshape(g, -1, m), 1, 2))
     return gw.reshape(tuple(weight_shape))
 
@@ -102,18 +146,17 @@ def conv_transpose(be, x, w, stride, padding, dilation, groups):
         reach = [d * (kk - 1) for d, kk in zip(dilation, ksize)]
         return conv(be, x, wt, stride, tuple((r - lo, r - hi) for r, (lo, hi) in zip(reach, padding)), dilation,
                     groups)
+    lay = _layout(in_sp)
     k = math.prod(ksize)
     m = n * math.prod(in_sp)
-    xt = scratch(xp, "grad", (c, n) + tuple(in_sp), x.dtype)
-    xt[...] = xp.swapaxes(x, 0, 1)
+    xt = _channel_major_copy(xp, lay, x, "grad")
     wt = xp.swapaxes(w.reshape(g, c // g, fo * k), 1, 2)  # (G, Cout/G * K, Cin/G), read transposed by BLAS
-    cols = _gemm(xp, wt, xt.reshape(g, c // g, m), "cols").reshape((g * fo, k, n) + tuple(in_sp))
+    cols = _gemm(xp, wt, xt.reshape(g, c // g, m), "cols").reshape((g * fo,) + lay.shape(k, n, in_sp))
     full = [(li - 1) * s + d * (kk - 1) + 1 for li, s, d, kk in zip(in_sp, stride, dilation, ksize)]
     out_sp = tuple(fl - lo - hi for fl, (lo, hi) in zip(full, padding))
     grid_sp = tuple(max(fl, lo + o) for fl, (lo, _), o in zip(full, padding, out_sp))
-    grid = scratch(xp, "padded", (g * fo, n) + grid_sp, x.dtype)
+    grid = scratch(xp, "padded", lay.shape(g * fo, n, grid_sp), x.dtype)
     grid.fill(0)
-    for i, sl in enumerate(window_slices(ksize, stride, dilation, in_sp)):
+    for i, sl in enumerate(lay.windows(ksize, stride, dilation, in_sp)):
         grid[sl] += cols[:, i]
-    crop = tuple(slice(lo, lo + o) for (lo, _), o in zip(padding, out_sp))
-    return _batch_major(xp, grid[(slice(None), slice(None)) + crop])
+    return lay.batch_first(xp, grid[lay.interior(tuple(slice(lo, lo + o) for (lo, _), o in zip(padding, out_sp)))])
