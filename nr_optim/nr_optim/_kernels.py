@@ -30,7 +30,7 @@ def sgd_update(be, *flat, fresh, lr, momentum, dampening, weight_decay, nesterov
                 buf[...] = g
             else:
                 buf *= momentum
-                buf += xp.multiply(g, 1.0 - dampening)
+                buf += g if dampening == 0 else xp.multiply(g, 1.0 - dampening)
             if nesterov:
                 step = xp.multiply(buf, momentum)
                 step += g

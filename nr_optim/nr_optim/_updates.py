@@ -22,7 +22,7 @@ def sgd(p: Tensor, grad: Tensor, buf: Tensor | None, fresh: bool, lr: float, mom
             buf[...] = g
         else:
             buf *= momentum
-            buf += g * (1.0 - dampening)
+            buf += g if dampening == 0 else g * (1.0 - dampening)  # g * 1.0 is g, bit for bit: skip the pass
         g = g + buf * momentum if nesterov else buf
     p -= g * lr
 
