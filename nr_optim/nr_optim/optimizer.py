@@ -196,10 +196,12 @@ class Optimizer:
 
 
 def _writable(p: Tensor) -> bool:
-    """Whether the multi-tensor kernels may write ``p``'s buffer in place. A read-only view may not: it steps alone,
-    through the per-tensor form, whose in-place operators refuse it with a clear error before the group's op runs."""
+    """Whether the multi-tensor kernels may take ``p``: a buffer they can write in place with at least one dimension
+    (NumPy turns 0-d results into scalars, which ``out=`` cannot take). Others step alone through the per-tensor
+    form, whose in-place operators handle 0-d arrays and refuse a read-only view with a clear error before the
+    group's op has written anything."""
     flags = getattr(p._data, "flags", None)
-    return flags is None or flags.writeable
+    return flags is None or (flags.writeable and p._data.ndim > 0)
 
 
 def _check_param(owner: str, p: Any) -> None:

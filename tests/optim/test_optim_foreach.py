@@ -1,6 +1,6 @@
 """The multi-tensor updates (``foreach``/``fused``, the default) give the same bits as the per-tensor form
 (``foreach=False``, itself trajectory-equal to torch in test_optim_vs_torch), in float32 and float64, with
-parameters that miss gradients on some steps, duplicates, and read-only buffers; and the ops' decompositions (what
+parameters that miss gradients on some steps, duplicates, 0-d parameters and read-only buffers; and the ops' decompositions (what
 a backend without the kernel runs) give the same bits as the NumPy kernels."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ CASES = [
     ("RMSprop", dict(lr=1e-3, centered=True, momentum=0.9, weight_decay=0.1)),
     ("RMSprop", dict(lr=1e-3, alpha=0.9, maximize=True, momentum=0.5)),
 ]
-SHAPES = [(7, 5), (5,), (3, 2, 2), (1,)]
+SHAPES = [(7, 5), (5,), (3, 2, 2), (1,), ()]  # a 0-d parameter steps through the per-tensor form
 
 
 def _run(name, kwargs, dtype, steps=12, **flags):
