@@ -163,3 +163,14 @@ def test_sequence_ops_name_bad_shapes():
 def test_cross_entropy_rejects_a_bad_target_dtype():
     with pytest.raises(TypeError, match="cross_entropy: target must hold class indices"):
         F.cross_entropy(arr(3, 4), nr.asarray(np.array([True, False, True])))
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_of_an_empty_batch(stride):
+    x = nr.asarray(np.zeros((0, 3, 5, 5)), requires_grad=True)
+    w = nr.asarray(np.random.default_rng(0).standard_normal((4, 3, 3, 3)), requires_grad=True)
+    y = F.conv2d(x, w, stride=stride, padding=1)
+    y.sum().backward()
+    ref = torch.nn.functional.conv2d(torch.zeros(0, 3, 5, 5), torch.zeros(4, 3, 3, 3), stride=stride, padding=1)
+    assert y.shape == tuple(ref.shape) and x.grad.shape == x.shape
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros((4, 3, 3, 3)))

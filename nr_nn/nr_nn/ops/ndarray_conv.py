@@ -113,7 +113,8 @@ def conv(be, x, w, stride, padding, dilation, groups):
     n, f, g = x.shape[0], w.shape[0], groups
     cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)
     m = n * math.prod(out_sp)
-    out = _gemm(xp, w.reshape(g, f // g, -1), cols.reshape(g, -1, m), "gemm")  # (G, F/G, N*L)
+    rows = x.shape[1] // g * math.prod(ksize)  # explicit: a -1 is ambiguous for an empty batch
+    out = _gemm(xp, w.reshape(g, f // g, rows), cols.reshape(g, rows, m), "gemm")  # (G, F/G, N*L)
     return lay.batch_first(xp, out.reshape(lay.shape(f, n, out_sp)))
 
 
@@ -126,7 +127,8 @@ def conv_weight_grad(be, x, gy, weight_shape, stride, padding, dilation, groups)
     cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)
     m = n * math.prod(out_sp)
     gyt = _channel_major_copy(xp, lay, gy, "grad")
-    gw = xp.matmul(gyt.reshape(g, f // g, m), xp.swapaxes(cols.reshape(g, -1, m), 1, 2))
+    rows = x.shape[1] // g * math.prod(ksize)
+    gw = xp.matmul(gyt.reshape(g, f // g, m), xp.swapaxes(cols.reshape(g, rows, m), 1, 2))
     return gw.reshape(tuple(weight_shape))
 
 
