@@ -71,7 +71,6 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
     fn = "multi_head_attention_forward"
     q_in = floating(query, fn, "query")
     batched = q_in.ndim == 3
-    packed = query is key and key is value and not use_separate_proj_weight
     if not batched:
         query, key, value = (nr.expand_dims(t, axis=1) for t in (query, key, value))
         if key_padding_mask is not None:
@@ -89,9 +88,6 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
         q = linear(query, q_proj_weight, bq)
         k = linear(key, k_proj_weight, bk)
         v = linear(value, v_proj_weight, bv)
-    elif packed:  # self-attention: q, k and v from one GEMM, as views of its output
-        qkv = linear(query, in_proj_weight, in_proj_bias)
-        q, k, v = qkv[..., :E], qkv[..., E:2 * E], qkv[..., 2 * E:]
     else:
         w = in_proj_weight
         b = (None, None, None) if in_proj_bias is None else (

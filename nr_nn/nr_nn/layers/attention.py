@@ -64,10 +64,7 @@ class MultiheadAttention(Module):
                 average_attn_weights: bool = True, is_causal: bool = False):
         batched = query.ndim == 3
         if self.batch_first and batched:
-            if key is query and value is query:  # keep self-attention recognisable (one packed projection)
-                query = key = value = nr.permute_dims(query, (1, 0, 2))
-            else:
-                query, key, value = (nr.permute_dims(t, (1, 0, 2)) for t in (query, key, value))
+            query, key, value = (nr.permute_dims(t, (1, 0, 2)) for t in (query, key, value))
         out, weights = F.multi_head_attention_forward(
             query, key, value, self.num_heads, self.in_proj_weight, self.in_proj_bias, self.bias_k, self.bias_v,
             self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias, training=self.training,
