@@ -61,3 +61,31 @@ class SmallTensorsOverhead:
     def time_adam(self, device):
         self.adam.step()
         _sync(self.p)
+
+
+class MultiTensorVsPerTensor:
+    """One step of SGD (momentum), Adam and RMSprop over the MLP's six parameters (784-256-128-10): the multi-tensor
+    op (the default) against ``foreach=False`` (the per-tensor form)."""
+
+    params = (available_devices(), [True, False])
+    param_names = ["device", "foreach"]
+
+    def setup(self, device, foreach):
+        self.p = _params([(256, 784), (256,), (128, 256), (128,), (10, 128), (10,)], device)
+        self.sgd = nr_optim.SGD(self.p, lr=1e-3, momentum=0.9, foreach=foreach)
+        self.adam = nr_optim.Adam(self.p, lr=1e-3, foreach=foreach)
+        self.rmsprop = nr_optim.RMSprop(self.p, lr=1e-3, momentum=0.9, centered=True, foreach=foreach)
+        for opt in (self.sgd, self.adam, self.rmsprop):
+            opt.step()
+
+    def time_sgd_momentum(self, device, foreach):
+        self.sgd.step()
+        _sync(self.p)
+
+    def time_adam(self, device, foreach):
+        self.adam.step()
+        _sync(self.p)
+
+    def time_rmsprop_centered(self, device, foreach):
+        self.rmsprop.step()
+        _sync(self.p)

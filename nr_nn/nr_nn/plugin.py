@@ -7,9 +7,8 @@ import nr_core
 def nr_register_ops(register):
     from nr_core.ndarray_backend import NdarrayBackend
 
-    from .ops import ALL
+    from .ops import ALL, SAMPLES
     from .ops.ndarray_kernels import KERNELS
-    from .ops.samples import SAMPLES
     for opdef, decomposition, vjp in ALL:
         kernel = KERNELS.get(opdef.name)
         register(opdef, decomposition=decomposition, vjp=vjp, samples=SAMPLES[opdef.name],

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from ._version import __version__
-from . import lr_scheduler
+from .plugin import ensure_registered as _ensure_registered
+
+_ensure_registered()
+
+from . import lr_scheduler  # noqa: E402
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad

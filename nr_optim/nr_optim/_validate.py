@@ -65,3 +65,9 @@ def common(owner: str, group: dict, *, eps: bool = True) -> None:
         non_negative(owner, "epsilon value", group["eps"])
     if "weight_decay" in group:
         non_negative(owner, "weight_decay value", group["weight_decay"])
+
+
+def foreach_fused(owner: str, group: dict) -> None:
+    """PyTorch refuses ``foreach=True`` with ``fused=True`` (both pick the implementation)."""
+    if group.get("foreach") and group.get("fused"):
+        raise RuntimeError(f"{owner}: `fused` and `foreach` cannot be `True` together.")

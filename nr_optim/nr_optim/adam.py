@@ -10,6 +10,7 @@ from typing import Any, Iterable
 
 import nr_core as nr
 
+from . import _multi, _updates
 from . import _validate as v
 from ._ops import direction, ema_sq, lerp
 from .optimizer import Optimizer
@@ -39,40 +40,39 @@ class _AdamLike(Optimizer):
 class Adam(_AdamLike):
     """PyTorch's Adam: ``m = lerp(m, g, 1 - b1)``, ``v = b2 v + (1 - b2) g^2``,
     ``p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)``; ``amsgrad`` uses the running max of ``v``,
-    ``decoupled_weight_decay`` (AdamW) scales ``p`` by ``1 - lr * weight_decay`` instead of adding to ``g``."""
+    ``decoupled_weight_decay`` (AdamW) scales ``p`` by ``1 - lr * weight_decay`` instead of adding to ``g``.
+    ``foreach``/``fused``: see ``Optimizer``."""
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
-                 maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
+                 maximize: bool = False, decoupled_weight_decay: bool = False, fused: bool | None = None) -> None:
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, foreach=foreach, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, foreach=foreach, decoupled_weight_decay=decoupled_weight_decay,
+                        fused=fused)
         self._check_group(defaults)
         super().__init__(params, defaults)
 
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        v.foreach_fused(type(self).__name__, group)
+
+    @staticmethod
+    def _options(group: dict[str, Any]) -> dict[str, Any]:
+        return dict(lr=float(group["lr"]), beta1=float(group["betas"][0]), beta2=float(group["betas"][1]),
+                    eps=float(group["eps"]), weight_decay=float(group["weight_decay"]), maximize=group["maximize"],
+                    decoupled=group["decoupled_weight_decay"])
+
     def _update(self, p, grad, state, group) -> None:
-        lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-        b1, b2 = float(group["betas"][0]), float(group["betas"][1])
-        decoupled = group["decoupled_weight_decay"]
         step, m, s = self._moments(p, state, *(("max_exp_avg_sq",) if group["amsgrad"] else ()))
-        g = direction(p, grad, group["maximize"], 0.0 if decoupled else wd)
-        # the moments are updated in place (one temporary each), like torch's mul_/add_/addcmul_
-        m *= b1
-        m += g * (1.0 - b1)
-        sq = g * g
-        sq *= 1.0 - b2
-        s *= b2
-        s += sq
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = s = nr.maximum(state["max_exp_avg_sq"], s)
-        # lr/bc1 * m / (sqrt(s)/sqrt(bc2) + eps) == (lr*sqrt(bc2)/bc1) * m / (sqrt(s) + eps*sqrt(bc2)): one pass less
-        bc2_sqrt = math.sqrt(1.0 - b2 ** step)
-        denom = nr.sqrt(s)
-        denom += eps * bc2_sqrt
-        update = m / denom
-        update *= lr / (1.0 - b1 ** step) * bc2_sqrt
-        if decoupled and wd != 0:
-            p *= 1.0 - lr * wd
-        p -= update
+        _updates.adam(p, grad, m, s, state.get("max_exp_avg_sq"), step, **self._options(group))
+
+    def _multi_update(self, params, group) -> None:
+        zeroed = ("max_exp_avg_sq",) if group["amsgrad"] else ()
+        states = [self.state[p] for p in params]
+        moments = [self._moments(p, st, *zeroed) for p, st in zip(params, states)]
+        _multi.adam_update(params, [p.grad for p in params], [m for _, m, _ in moments], [s for _, _, s in moments],
+                           [st["max_exp_avg_sq"] for st in states] if zeroed else None,
+                           [step for step, _, _ in moments], **self._options(group))
 
 
 class AdamW(Adam):
@@ -80,9 +80,9 @@ class AdamW(Adam):
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False, foreach: bool | None = None) -> None:
+                 maximize: bool = False, foreach: bool | None = None, fused: bool | None = None) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
-                         decoupled_weight_decay=True)
+                         decoupled_weight_decay=True, fused=fused)
 
 
 class Adamax(_AdamLike):

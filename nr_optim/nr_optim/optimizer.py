@@ -27,9 +27,10 @@ class Optimizer:
     state arrays live on the parameter's device and hyper-parameters stay Python numbers, so a step never reads
     device memory on the host (LBFGS and Adafactor excepted, where PyTorch reads scalars too).
 
-    ``foreach`` is accepted for PyTorch compatibility. Every backend runs the same per-tensor path: a flat
-    multi-tensor variant (concatenate grads, update flat state, scatter back) measured no faster on the CPU,
-    as the concatenation and scatter cost the passes the fewer calls save.
+    ``foreach``/``fused`` (SGD, Adam, AdamW, RMSprop, which define ``_multi_update``): ``None`` (the default) or
+    True update all parameters of a group on one device with one multi-tensor op (``_multi``: one kernel call on
+    NumPy-like backends, the per-tensor update on others), False runs ``_update`` per parameter; both give the same
+    bits. Other optimizers accept the flag and always update per parameter.
     """
 
     def __init__(self, params: Iterable, defaults: dict[str, Any]) -> None:
@@ -130,11 +131,19 @@ class Optimizer:
         return loss
 
     def _step_group(self, group: dict[str, Any]) -> None:
+        multi = hasattr(self, "_multi_update") and (group.get("fused") or group.get("foreach") is not False)
         state = self.state
+        batches: dict[Any, list] = {}
         for p in group["params"]:
             g = p.grad
-            if g is not None:
+            if g is None:
+                continue
+            if multi and _writable(p):
+                batches.setdefault(p.device, []).append(p)  # one multi-tensor op per device
+            else:
                 self._update(p, g, state[p], group)
+        for params in batches.values():
+            self._multi_update(params, group)
 
     def _update(self, p: Tensor, grad: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         raise TypeError(f"{type(self).__name__} does not define an update rule")
@@ -184,6 +193,15 @@ class Optimizer:
             new_groups.append(ng)
         self.state = state
         self.param_groups = new_groups
+
+
+def _writable(p: Tensor) -> bool:
+    """Whether the multi-tensor kernels may take ``p``: a buffer they can write in place with at least one dimension
+    (NumPy turns 0-d results into scalars, which ``out=`` cannot take). Others step alone through the per-tensor
+    form, whose in-place operators handle 0-d arrays and refuse a read-only view with a clear error before the
+    group's op has written anything."""
+    flags = getattr(p._data, "flags", None)
+    return flags is None or (flags.writeable and p._data.ndim > 0)
 
 
 def _check_param(owner: str, p: Any) -> None:

@@ -3,20 +3,22 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+import nr_core as nr
+
+from . import _multi, _updates
 from . import _validate as v
-from ._ops import direction
 from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
     """PyTorch's SGD: ``buf = momentum * buf + (1 - dampening) * g`` (``buf = g`` on the first step), then
-    ``p -= lr * (g + momentum * buf if nesterov else buf)``."""
+    ``p -= lr * (g + momentum * buf if nesterov else buf)``. ``foreach``/``fused``: see ``Optimizer``."""
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
-                 foreach: bool | None = None) -> None:
+                 foreach: bool | None = None, fused: bool | None = None) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize, foreach=foreach)
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, fused=fused)
         self._check_group(defaults)
         super().__init__(params, defaults)
 
@@ -24,21 +26,37 @@ class SGD(Optimizer):
         v.non_negative("SGD", "learning rate", group["lr"])
         v.non_negative("SGD", "momentum value", group["momentum"])
         v.non_negative("SGD", "weight_decay value", group["weight_decay"])
+        v.foreach_fused("SGD", group)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
 
-    def _step_group(self, group: dict[str, Any]) -> None:
-        lr, momentum, dampening = float(group["lr"]), float(group["momentum"]), float(group["dampening"])
-        wd, nesterov, maximize = float(group["weight_decay"]), group["nesterov"], group["maximize"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            g = direction(p, grad, maximize, wd)
-            if momentum != 0:
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                buf = g.clone() if buf is None else buf * momentum + g * (1.0 - dampening)
-                state["momentum_buffer"] = buf
-                g = g + buf * momentum if nesterov else buf
-            p -= g * lr
+    @staticmethod
+    def _options(group: dict[str, Any]) -> dict[str, Any]:
+        return dict(lr=float(group["lr"]), momentum=float(group["momentum"]), dampening=float(group["dampening"]),
+                    weight_decay=float(group["weight_decay"]), nesterov=group["nesterov"],
+                    maximize=group["maximize"])
+
+    def _buffer(self, p) -> tuple[Any, bool]:
+        """The momentum buffer of ``p`` and whether it was just created (then it takes the first direction)."""
+        state = self.state[p]
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            state["momentum_buffer"] = buf = nr.zeros_like(p)
+            return buf, True
+        return buf, False
+
+    def _update(self, p, grad, state, group) -> None:
+        opts = self._options(group)
+        if opts["momentum"] != 0:
+            buf, fresh = self._buffer(p)
+        else:  # plain SGD keeps no state (the step loop's lookup made an empty entry)
+            buf, fresh = None, False
+            if not state:
+                del self.state[p]
+        _updates.sgd(p, grad, buf, fresh, **opts)
+
+    def _multi_update(self, params, group) -> None:
+        opts = self._options(group)
+        pairs = [self._buffer(p) for p in params] if opts["momentum"] != 0 else []
+        _multi.sgd_update(params, [p.grad for p in params], [b for b, _ in pairs],
+                          [f for _, f in pairs] or [False] * len(params), **opts)

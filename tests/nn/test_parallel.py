@@ -13,8 +13,8 @@ def test_missing_nr_distributed_is_a_clear_import_error(monkeypatch):
     monkeypatch.delitem(nr_nn.parallel.__dict__, "DistributedDataParallel", raising=False)
     with pytest.raises(ImportError, match="pip install nr-distributed"):
         nr_nn.parallel.DistributedDataParallel
-    with pytest.raises(AttributeError, match="has no attribute 'DataParallel'"):
-        nr_nn.parallel.DataParallel
+    with pytest.raises(AttributeError, match="has no attribute 'ModelParallel'"):
+        nr_nn.parallel.ModelParallel
 
 
 def test_names_come_from_nr_distributed():

@@ -5,9 +5,9 @@ import math
 
 import nr_core as nr
 
-from ..ops.softmax import softmax as _softmax
+from ..ops.attention import attention as _attention
 from ._checks import floating, same, tensor
-from .dropout import dropout
+from .dropout import keep_scale
 from .linear import linear
 
 
@@ -21,34 +21,41 @@ def _float_mask(mask, dtype, keep_when_true: bool):
     return mask
 
 
-def _causal(L, S, dtype, device):
-    keep = nr.tril(nr.ones((L, S), dtype=nr.bool, device=device))
-    return _float_mask(keep, dtype, True)
-
-
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None, enable_gqa: bool = False):
-    """softmax(q k^T * scale + mask) v over the last two dims; a bool mask is True where attention is allowed."""
-    q = floating(query, "scaled_dot_product_attention", "query")
-    same("scaled_dot_product_attention", q, key, value)
+    """softmax(q k^T * scale + mask) v over the last two dims, in one fused op; a bool mask is True where attention
+    is allowed, a float mask is added to the scores; ``dropout_p`` drops attention weights (always, as torch's)."""
+    fn = "scaled_dot_product_attention"
+    q = floating(query, fn, "query")
+    same(fn, q, key, value)
     if q.ndim < 2 or key.ndim != q.ndim or value.ndim != q.ndim or q.shape[-1] != key.shape[-1] or \
             key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"scaled_dot_product_attention: query {q.shape}, key {key.shape} and value {value.shape} "
-                         "must be (..., L, E), (..., S, E) and (..., S, Ev)")
-    L, S = q.shape[-2], key.shape[-2]
+        raise ValueError(f"{fn}: query {q.shape}, key {key.shape} and value {value.shape} must be (..., L, E), "
+                         "(..., S, E) and (..., S, Ev)")
     if is_causal and attn_mask is not None:
-        raise ValueError("scaled_dot_product_attention: give either attn_mask or is_causal=True, not both")
+        raise ValueError(f"{fn}: give either attn_mask or is_causal=True, not both")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"{fn}: dropout_p must be in [0, 1], got {dropout_p}")
+    if enable_gqa and q.ndim >= 3 and key.shape[-3] != q.shape[-3]:
+        key, value = (_repeat_heads(fn, t, q.shape[-3]) for t in (key, value))
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
-    scores = nr.matmul(q, key.mT) * scale
-    if is_causal:
-        scores = scores + _causal(L, S, q.dtype, q.device)
-    elif attn_mask is not None:
-        tensor(attn_mask, "scaled_dot_product_attention", "attn_mask")
-        scores = scores + _float_mask(attn_mask, q.dtype, True)
-    weights = _softmax(scores, scores.ndim - 1)
-    if dropout_p > 0.0:
-        weights = dropout(weights, dropout_p, True)
-    return nr.matmul(weights, value)
+    bias = None
+    if attn_mask is not None:
+        tensor(attn_mask, fn, "attn_mask")
+        bias = _float_mask(attn_mask, q.dtype, True)
+    lead = nr.broadcast_shapes(q.shape[:-2], key.shape[:-2])
+    keep = None if dropout_p == 0.0 else keep_scale(lead + (q.shape[-2], key.shape[-2]), dropout_p, q.dtype, q.device)
+    return _attention(q, key, value, bias, keep, scale, is_causal)[0]
+
+
+def _repeat_heads(fn, t, heads):
+    """Grouped-query attention: each of the key/value heads serves ``heads / kv_heads`` query heads."""
+    kv = t.shape[-3]
+    if heads % kv:
+        raise ValueError(f"{fn}: with enable_gqa the query's {heads} heads must be a multiple of the key's {kv}")
+    t = nr.expand_dims(t, axis=t.ndim - 2)
+    t = nr.broadcast_to(t, t.shape[:-4] + (kv, heads // kv) + t.shape[-2:])
+    return nr.reshape(t, t.shape[:-4] + (heads,) + t.shape[-2:])
 
 
 def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weight, in_proj_bias,
@@ -118,15 +125,13 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
         z = nr.zeros((N, num_heads, 1, hd), dtype=k.dtype, device=k.device)
         k, v = nr.concat([k, z], axis=2), nr.concat([v, z], axis=2)
         mask, kpm = _extend(mask), _extend(kpm)
-    scores = nr.matmul(q * (1.0 / math.sqrt(hd)), k.mT)
-    if mask is not None:
-        scores = scores + mask
-    if kpm is not None:
-        scores = scores + kpm
-    weights = _softmax(scores, 3)
+    bias = kpm if mask is None else mask if kpm is None else mask + kpm
+    keep = None
     if dropout_p > 0.0 and training:
-        weights = dropout(weights, dropout_p, True)
-    out = nr.matmul(weights, v)                                       # (N, H, L, hd)
+        keep = keep_scale((N, num_heads, L, k.shape[2]), dropout_p, q.dtype, q.device)
+    out, weights = _attention(q, k, v, bias, keep, 1.0 / math.sqrt(hd), False)  # (N, H, L, hd)
+    if need_weights and keep is not None:
+        weights = weights * keep  # torch reports the weights after dropout
     out = nr.reshape(nr.permute_dims(out, (2, 0, 1, 3)), (L, N, E))
     out = linear(out, out_proj_weight, out_proj_bias)
     attn = None

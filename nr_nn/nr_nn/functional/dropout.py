@@ -13,11 +13,18 @@ def _check_p(fn, p):
         raise ValueError(f"{fn}: dropout probability must be between 0 and 1, got {p}")
 
 
+def keep_scale(shape, p: float, dtype, device):
+    """The dropout multiplier: 1/(1-p) where a uniform draw is at least ``p``, else 0 (all 0 for p = 1, no draw)."""
+    if p == 1.0:
+        return nr.zeros(shape, dtype=dtype, device=device)
+    keep = nr.random.uniform(shape, dtype=dtype, device=device) >= p
+    return nr.astype(keep, dtype) * (1.0 / (1.0 - p))
+
+
 def _masked(x, p, mask_shape):
     if p == 1.0:
         return x * 0.0
-    keep = nr.random.uniform(mask_shape, dtype=x.dtype, device=x.device) >= p
-    return x * (nr.astype(keep, x.dtype) * (1.0 / (1.0 - p)))
+    return x * keep_scale(mask_shape, p, x.dtype, x.device)
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):

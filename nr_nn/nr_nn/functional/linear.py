@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import nr_core as nr
 
+from ..ops.linear import linear as _linear_op
 from ._checks import floating, same
 
 
@@ -13,6 +14,8 @@ def linear(input, weight, bias=None):
     if weight.ndim not in (1, 2) or x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input {x.shape} and weight {weight.shape} do not match "
                          f"(need input[..., in_features] and weight[out_features, in_features])")
+    if weight.ndim == 2 and (bias is None or bias.shape == weight.shape[:1]):
+        return _linear_op(x, weight, bias)  # the fused op: one GEMM, bias in place, two-GEMM backward
     out = nr.matmul(x, weight.mT if weight.ndim == 2 else weight)
     if bias is not None:
         if bias.shape != out.shape[-1:] and bias.ndim > 0:

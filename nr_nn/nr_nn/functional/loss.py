@@ -7,7 +7,8 @@ import numpy as np
 
 import nr_core as nr
 
-from ..ops.loss import binary_cross_entropy as _bce
+from ..ops.binary_cross_entropy import binary_cross_entropy as _bce
+from ..ops.loss import cross_entropy as _cross_entropy_op
 from ..ops.softmax import log_softmax as _log_softmax
 from ._checks import floating, same, tensor
 
@@ -133,24 +134,15 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         same(fn, x, weight)
     if target.dtype.kind == "float":
         return _soft_cross_entropy(fn, x, target, weight, reduction, label_smoothing)
-    batched_x, batched_t, batched = _class_layout(fn, x, target)
-    c = batched_x.shape[1]
-    logp = _log_softmax(batched_x, 1)
-    nll = nll_loss(logp, batched_t, weight, ignore_index, reduction)
-    if label_smoothing == 0.0:
-        return nll if batched or reduction != "none" else nll[0]
-    valid = nr.astype(batched_t != ignore_index, x.dtype)
-    wl = logp if weight is None else logp * nr.reshape(weight, (1, -1) + (1,) * (logp.ndim - 2))
-    smooth = -nr.sum(wl, axis=1) * valid
-    if reduction == "mean":
-        safe = nr.where(batched_t != ignore_index, batched_t, nr.zeros_like(batched_t))
-        denom = nr.sum(_class_weights(weight, safe, batched_t != ignore_index, x.dtype))
-        smooth = nr.sum(smooth) / denom
-    elif reduction == "sum":
-        smooth = nr.sum(smooth)
-    elif not batched:
-        smooth, nll = smooth[0], nll[0]
-    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
+    if target.dtype.kind not in ("int", "uint"):
+        raise TypeError(f"{fn}: target must hold class indices (an integer dtype) or class probabilities (the "
+                        f"input's floating dtype), got {target.dtype.name}")
+    x, target, batched = _class_layout(fn, x, target)
+    if weight is not None and weight.shape != (x.shape[1],):
+        raise ValueError(f"{fn}: weight must have shape ({x.shape[1]},), got {weight.shape}")
+    _check_classes(fn, target, x.shape[1], ignore_index)
+    loss, _ = _cross_entropy_op(x, target, weight, int(ignore_index), float(label_smoothing), reduction)
+    return loss if batched or reduction != "none" else loss[0]
 
 
 def _soft_cross_entropy(fn, x, target, weight, reduction, label_smoothing):

@@ -5,6 +5,7 @@ import math
 
 import nr_core as nr
 
+from ..ops.normalization import batch_norm as _batch_norm_op
 from ..ops.normalization import layer_norm as _layer_norm_op
 from ._checks import floating, same
 
@@ -33,25 +34,22 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     ("bias", bias)):
         if t is not None and t.shape != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},) for input {x.shape}, got {t.shape}")
-    shape = _channel_shape(x)
-    axes = (0,) + tuple(range(2, x.ndim))
     if training:
         n = x.size // c
         if n <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
-        mean = nr.mean(x, axis=axes, keepdims=True)
-        d = x - mean
-        var = nr.mean(d * d, axis=axes, keepdims=True)
-        out = d / nr.sqrt(var + eps)
+        # one fused op: batch statistics, normalisation and the affine terms (its backward is one op too)
+        out, mean, var = _batch_norm_op(x, weight, bias, float(eps))
         if running_mean is not None:
             with nr.no_grad():
                 m = momentum
-                running_mean.copy_(running_mean * (1 - m) + nr.reshape(mean.detach(), (c,)) * m)
-                running_var.copy_(running_var * (1 - m) + nr.reshape(var.detach(), (c,)) * (m * n / (n - 1)))
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: running_mean and running_var are required when training=False")
-        out = (x - nr.reshape(running_mean, shape)) / nr.sqrt(nr.reshape(running_var, shape) + eps)
+                running_mean.copy_(running_mean * (1 - m) + mean.detach() * m)
+                running_var.copy_(running_var * (1 - m) + var.detach() * (m * n / (n - 1)))
+        return out
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+    shape = _channel_shape(x)
+    out = (x - nr.reshape(running_mean, shape)) / nr.sqrt(nr.reshape(running_var, shape) + eps)
     return _affine(out, weight, bias, shape)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 import nr_core as nr
-from nr_autograd import Function
 
 from .. import functional as F
 from .. import init
 from ..module import Module
+from ..ops.linear import linear
+from ..ops.recurrent import gru_sequence, lstm_sequence, rnn_sequence
 from ..ops.rnn import lstm_cell
 from ._factory import empty_param
 
@@ -25,32 +26,6 @@ def _rnn_step(mode):
     return step
 
 
-def _lstm_step(gx, state, w_hh_t, w_hr_t=None):
-    """``gx``: the input's share of the gates with both biases already added."""
-    h, c = state
-    h, c, _ = lstm_cell(gx + nr.matmul(h, w_hh_t), c)
-    if w_hr_t is not None:
-        h = nr.matmul(h, w_hr_t)
-    return h, c
-
-
-class _Steps(Function):
-    """The time steps of a sequence as views; their gradients are stacked once, not scattered step by step
-    into full-size zero arrays (which slicing ``x[t]`` costs per step)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return tuple(x[t] for t in range(x.shape[0]))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return nr.stack(grads, axis=0)
-
-
-def _steps(x):
-    return _Steps.apply(x) if x.shape[0] > 1 else (x[0],)
-
-
 def _gru_step(xw, h, w_hh, b_hh):
     gh = nr.matmul(h, w_hh.mT)
     if b_hh is not None:
@@ -63,7 +38,7 @@ def _gru_step(xw, h, w_hh, b_hh):
 
 
 class RNNBase(Module):
-    """Shared parameters and the unrolled forward of RNN, LSTM and GRU."""
+    """Shared parameters and the forward of RNN, LSTM and GRU: per layer and direction, one sequence op."""
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
@@ -171,24 +146,19 @@ class RNNBase(Module):
         return (out, (h, c)) if self.mode == "LSTM" else (out, h)
 
     def _run_direction(self, x, state, layer, d):
+        """One layer in one direction: the input projection of every step in one GEMM (with the biases that add
+        there), then the whole time loop in one sequence op."""
         w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, d)
-        xw = nr.matmul(x, w_ih.mT)  # every time step's input projection in one matmul
+        reverse = bool(d)
+        if self.mode == "GRU":
+            y, h, _ = gru_sequence(linear(x, w_ih, b_ih), state, w_hh, b_hh, reverse)
+            return y, h
+        # LSTM and Elman RNN: b_hh adds where b_ih does, so both go in once for the whole sequence
+        xw = linear(x, w_ih, None if b_ih is None else b_ih + b_hh)
         if self.mode == "LSTM":
-            if b_ih is not None:
-                xw = xw + (b_ih + b_hh)  # both biases once for the whole sequence, not b_hh at every step
-            w_hh_t, w_hr_t = w_hh.mT, None if w_hr is None else w_hr.mT
-            step = lambda gx, s: _lstm_step(gx, s, w_hh_t, w_hr_t)  # noqa: E731
-        else:
-            if b_ih is not None:
-                xw = xw + b_ih
-            cell = _gru_step if self.mode == "GRU" else _rnn_step(self.mode)
-            step = lambda gx, s: cell(gx, s, w_hh, b_hh)  # noqa: E731
-        xs = _steps(xw)
-        outs = [None] * len(xs)
-        for t in (range(len(xs) - 1, -1, -1) if d else range(len(xs))):
-            state = step(xs[t], state)
-            outs[t] = state[0] if self.mode == "LSTM" else state
-        return nr.stack(outs, axis=0), state
+            y, h, c, _, _ = lstm_sequence(xw, state[0], state[1], w_hh, w_hr, reverse)
+            return y, (h, c)
+        return rnn_sequence(xw, state, w_hh, "tanh" if self.mode == "RNN_TANH" else "relu", reverse)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

@@ -1,10 +1,17 @@
 """The fused nn ops nr_nn adds to the op table: decompositions and gradient rules (in nr ops) per family here,
-kernels for NumPy-like backends in ``ndarray_kernels``, kit samples in ``samples``; and ``ensure_registered``."""
+kernels for NumPy-like backends in ``ndarray_kernels``, kit samples in ``samples`` (or beside the op); and
+``ensure_registered``."""
 from __future__ import annotations
 
-from . import conv, loss, normalization, pooling, rnn, softmax, special
+from . import (attention, binary_cross_entropy, conv, linear, loss, normalization, pooling, recurrent,
+               recurrent_samples, rnn, softmax, special)
+from .samples import SAMPLES as _BASE_SAMPLES
 
-ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + loss.OPS
+ALL = (conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + linear.OPS + loss.OPS
+       + binary_cross_entropy.OPS + recurrent.OPS + attention.OPS)
+# op name -> kit samples: the first families' live in ``samples``, later ones beside their ops
+SAMPLES = {**_BASE_SAMPLES, **normalization.SAMPLES, **linear.SAMPLES, **loss.SAMPLES, **recurrent_samples.SAMPLES,
+           **attention.SAMPLES}
 
 
 def ensure_registered() -> None:

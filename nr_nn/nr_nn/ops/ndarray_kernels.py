@@ -2,9 +2,9 @@
 the CPU backend over NumPy, CUDA over CuPy, any third party's), registered with the ops as
 ``kernels={NdarrayBackend: fn}``; each is called as ``fn(backend, *buffers, **params)`` and reads ``backend.xp``.
 
-Convolution and pooling read the padded input through one strided slice per kernel offset (im2col into a
-contiguous buffer) plus one batched matmul, and scatter back with one strided add per kernel offset: Python
-loops run over kernel offsets only, never over pixels.
+Pooling reads the padded input through one strided slice per kernel offset and scatters back with one strided
+add per kernel offset: Python loops run over kernel offsets only, never over pixels. The convolutions live in
+``ndarray_conv``.
 Spatial parameters arrive normalised by nr_nn: tuples per spatial dim, ``padding`` as ``(lo, hi)`` pairs.
 """
 from __future__ import annotations
@@ -13,100 +13,8 @@ import math
 
 import numpy as np
 
-
-# -- shared helpers -----------------------------------------------------------------------
-def _pad(xp, x, padding, value=0):
-    """Pad the trailing dims by ``(lo, hi)`` pairs; a negative width crops instead."""
-    if not any(lo or hi for lo, hi in padding):
-        return x
-    lead = x.ndim - len(padding)
-    if any(lo < 0 or hi < 0 for lo, hi in padding):
-        x = x[(slice(None),) * lead + tuple(slice(max(-lo, 0), n - max(-hi, 0))
-                                            for (lo, hi), n in zip(padding, x.shape[lead:]))]
-        padding = tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding)
-    widths = ((0, 0),) * lead + tuple(padding)
-    return xp.pad(x, widths, mode="constant", constant_values=value)
-
-
-def _slices(ksize, stride, dilation, out_sp):
-    """Per kernel offset, the strided slice of the padded input that it reads for every output position."""
-    lead = (slice(None), slice(None))
-    return [lead + tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
-                         for k, d, o, s in zip(offs, dilation, out_sp, stride)) for offs in _offsets(ksize)]
-
-
-def _out_size(padded_sp, ksize, stride, dilation):
-    return tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(padded_sp, ksize, stride, dilation))
-
-
-def _im2col(xp, xpad, ksize, stride, dilation, out_sp):
-    """(N, C, *padded) -> contiguous (N, C, K, *out): one strided copy per kernel offset."""
-    n, c = xpad.shape[:2]
-    cols = xp.empty((n, c, math.prod(ksize)) + tuple(out_sp), dtype=xpad.dtype)
-    for i, sl in enumerate(_slices(ksize, stride, dilation, out_sp)):
-        cols[:, :, i] = xpad[sl]
-    return cols
-
-
-def _col2im(xp, cols, ksize, full, stride, dilation):
-    """Sum ``cols`` (N, C, K, *out) back onto a zero grid of spatial shape ``full``: one add per offset."""
-    nd = len(full)
-    out_sp = cols.shape[3:3 + nd]
-    grid = xp.zeros(cols.shape[:2] + tuple(full), dtype=cols.dtype)
-    for i, sl in enumerate(_slices(ksize, stride, dilation, out_sp)):
-        grid[sl] += cols[:, :, i]
-    return grid
-
-
-def _crop(x, padding, out_sp):
-    return x[(slice(None), slice(None)) + tuple(slice(lo, lo + o) for (lo, _), o in zip(padding, out_sp))]
-
-
-# -- convolution --------------------------------------------------------------------------
-def conv(be, x, w, stride, padding, dilation, groups):
-    xp = be.xp
-    ksize = w.shape[2:]
-    xpad = _pad(xp, x, padding)
-    out_sp = _out_size(xpad.shape[2:], ksize, stride, dilation)
-    n, c = x.shape[:2]
-    f, g = w.shape[0], groups
-    cols = _im2col(xp, xpad, ksize, stride, dilation, out_sp)
-    cols = cols.reshape(n, g, (c // g) * math.prod(ksize), math.prod(out_sp))
-    out = xp.matmul(w.reshape(g, f // g, -1), cols)  # (N, G, F/G, out): already NC(spatial) order
-    return out.reshape((n, f) + out_sp)
-
-
-def conv_weight_grad(be, x, gy, weight_shape, stride, padding, dilation, groups):
-    xp = be.xp
-    ksize = tuple(weight_shape[2:])
-    n, c = x.shape[:2]
-    f, g = gy.shape[1], groups
-    out_sp = gy.shape[2:]
-    m = math.prod(out_sp)
-    cols = _im2col(xp, _pad(xp, x, padding), ksize, stride, dilation, out_sp)
-    cols = cols.reshape(n, g, (c // g) * math.prod(ksize), m)
-    gyg = gy.reshape(n, g, f // g, m)
-    # one GEMM per (sample, group) on views (BLAS reads the transposed operand in place), summed over samples
-    return xp.matmul(gyg, xp.swapaxes(cols, 2, 3)).sum(axis=0).reshape(tuple(weight_shape))
-
-
-def conv_transpose(be, x, w, stride, padding, dilation, groups):
-    """Adjoint of ``conv``: x (N, Cin, *L), w (Cin, Cout/G, *k); output cropped by ``padding`` pairs
-    from the full size ``(L-1)*s + d*(k-1) + 1`` (a negative ``hi`` extends it with zeros)."""
-    xp = be.xp
-    n, c = x.shape[:2]
-    g = groups
-    fo = w.shape[1]
-    ksize = w.shape[2:]
-    in_sp = x.shape[2:]
-    wg = xp.swapaxes(w.reshape(g, c // g, fo * math.prod(ksize)), 1, 2)
-    cols = xp.matmul(wg, x.reshape(n, g, c // g, math.prod(in_sp)))  # (N, G, Cout/G * K, L)
-    cols = cols.reshape((n, g * fo, math.prod(ksize)) + in_sp)
-    full = [(li - 1) * s + d * (k - 1) + 1 for li, s, d, k in zip(in_sp, stride, dilation, ksize)]
-    out_sp = tuple(fl - lo - hi for fl, (lo, hi) in zip(full, padding))
-    grid_sp = tuple(max(fl, lo + o) for fl, (lo, _), o in zip(full, padding, out_sp))
-    grid = _col2im(xp, cols, ksize, grid_sp, stride, dilation)
-    return xp.ascontiguousarray(_crop(grid, padding, out_sp))
+from . import ndarray_attention, ndarray_conv, ndarray_loss, ndarray_recurrent
+from ._ndarray_grid import crop, out_size, pad, window_slices
 
 
 # -- pooling ------------------------------------------------------------------------------
@@ -115,9 +23,9 @@ def _lowest(dtype):
 
 
 def _pool_slices(xp, x, kernel_size, stride, padding, dilation, fill):
-    xpad = _pad(xp, x, padding, fill)
-    out_sp = _out_size(xpad.shape[2:], kernel_size, stride, dilation)
-    return xpad, out_sp, _slices(kernel_size, stride, dilation, out_sp)
+    xpad = pad(xp, x, padding, fill)
+    out_sp = out_size(xpad.shape[2:], kernel_size, stride, dilation)
+    return xpad, out_sp, window_slices(kernel_size, stride, dilation, out_sp)
 
 
 def max_pool(be, x, kernel_size, stride, padding, dilation, index_dtype):
@@ -141,7 +49,7 @@ def max_pool_backward(be, arg, gy, input_shape, kernel_size, stride, padding, di
     spatial = tuple(input_shape[2:])
     full = tuple(n + lo + max(hi, 0) for n, (lo, hi) in zip(spatial, padding))
     grid = xp.zeros(gy.shape[:2] + full, dtype=gy.dtype)
-    slices = _slices(kernel_size, stride, dilation, gy.shape[2:])
+    slices = window_slices(kernel_size, stride, dilation, gy.shape[2:])
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
     # select gy where the offset won, else +0.0, as a bitwise AND with an all-ones/zero mask: twice as fast as
     # where() and, unlike gy * mask, it never writes -0.0 or spreads a NaN into cells that were not selected
@@ -153,7 +61,7 @@ def max_pool_backward(be, arg, gy, input_shape, kernel_size, stride, padding, di
             xp.bitwise_and(bits, mask, out=grid[sl].view(as_int))
         else:
             grid[sl] += xp.bitwise_and(bits, mask).view(gy.dtype)
-    return xp.ascontiguousarray(_crop(grid, padding, spatial))
+    return xp.ascontiguousarray(crop(grid, padding, spatial))
 
 
 def _avg_divisor(xp, spatial, dtype, kernel_size, stride, padding, count_pad, divisor_override):
@@ -161,14 +69,14 @@ def _avg_divisor(xp, spatial, dtype, kernel_size, stride, padding, count_pad, di
     if divisor_override:
         return divisor_override
     nd = len(kernel_size)
-    mask = _pad(xp, xp.ones((1, 1) + tuple(spatial), dtype=dtype), count_pad, 1)
-    mask = _pad(xp, mask, tuple((lo - clo, hi - chi) for (lo, hi), (clo, chi) in zip(padding, count_pad)), 0)
-    return _window_sum(mask, kernel_size, stride, _out_size(mask.shape[2:], kernel_size, stride,
+    mask = pad(xp, xp.ones((1, 1) + tuple(spatial), dtype=dtype), count_pad, 1)
+    mask = pad(xp, mask, tuple((lo - clo, hi - chi) for (lo, hi), (clo, chi) in zip(padding, count_pad)), 0)
+    return _window_sum(mask, kernel_size, stride, out_size(mask.shape[2:], kernel_size, stride,
                                                                       (1,) * nd))
 
 
 def _window_sum(xpad, kernel_size, stride, out_sp):
-    slices = _slices(kernel_size, stride, (1,) * len(kernel_size), out_sp)
+    slices = window_slices(kernel_size, stride, (1,) * len(kernel_size), out_sp)
     out = xpad[slices[0]].copy()
     for sl in slices[1:]:
         out += xpad[sl]
@@ -178,8 +86,8 @@ def _window_sum(xpad, kernel_size, stride, out_sp):
 def avg_pool(be, x, kernel_size, stride, padding, count_pad, divisor_override):
     xp = be.xp
     nd = len(kernel_size)
-    xpad = _pad(xp, x, padding)
-    out_sp = _out_size(xpad.shape[2:], kernel_size, stride, (1,) * nd)
+    xpad = pad(xp, x, padding)
+    out_sp = out_size(xpad.shape[2:], kernel_size, stride, (1,) * nd)
     div = _avg_divisor(xp, x.shape[2:], x.dtype, kernel_size, stride, padding, count_pad, divisor_override)
     return (_window_sum(xpad, kernel_size, stride, out_sp) / div).astype(x.dtype, copy=False)
 
@@ -192,9 +100,19 @@ def avg_pool_backward(be, gy, input_shape, kernel_size, stride, padding, count_p
     g = (gy / div).astype(gy.dtype, copy=False)
     full = tuple(s + lo + max(hi, 0) for s, (lo, hi) in zip(spatial, padding))
     grid = xp.zeros(gy.shape[:2] + full, dtype=gy.dtype)
-    for sl in _slices(kernel_size, stride, (1,) * nd, gy.shape[2:]):
+    for sl in window_slices(kernel_size, stride, (1,) * nd, gy.shape[2:]):
         grid[sl] += g
-    return xp.ascontiguousarray(_crop(grid, padding, spatial))
+    return xp.ascontiguousarray(crop(grid, padding, spatial))
+
+
+# -- linear ---------------------------------------------------------------------------------
+def linear(be, x, w, b):
+    # one GEMM over all rows (matmul of (B, T, in) by (in, out) would run one per batch entry), bias added in place
+    lead = x.shape[:-1]
+    out = be.xp.matmul(x if x.ndim == 2 else x.reshape(-1, x.shape[-1]), w.T)
+    if b is not None:
+        out += b
+    return out if x.ndim == 2 else out.reshape(lead + (w.shape[0],))
 
 
 # -- softmax family and normalisation -----------------------------------------------------
@@ -226,6 +144,54 @@ def layer_norm(be, x, ndim, eps):
     var = (d * d).mean(axis=axes, keepdims=True)
     d *= 1.0 / xp.sqrt(var + eps)
     return d.astype(x.dtype, copy=False)
+
+
+def _channels(x):
+    """Reduction axes (all but 1) and the broadcast shape (1, C, 1, ...) of a per-channel statistic."""
+    return (0,) + tuple(range(2, x.ndim)), (1, -1) + (1,) * (x.ndim - 2)
+
+
+def batch_norm(be, x, weight, bias, eps):
+    xp = be.xp
+    axes, shape = _channels(x)
+    mean = x.mean(axis=axes)
+    y = x - mean.reshape(shape)
+    sq = xp.multiply(y, y)
+    var = sq.mean(axis=axes)
+    scale = 1.0 / xp.sqrt(var + eps)
+    if weight is not None:
+        scale *= weight
+    y *= scale.reshape(shape)
+    if bias is not None:
+        y += bias.reshape(shape)
+    return y, mean, var
+
+
+def batch_norm_backward(be, x, weight, mean, var, gy, gmean, gvar, eps):
+    xp = be.xp
+    axes, shape = _channels(x)
+    m = x.size // x.shape[1]
+    rstd = 1.0 / xp.sqrt(var + eps)
+    gx = xp.subtract(x, mean.reshape(shape))
+    centred = gx.copy() if gvar is not None else None
+    gx *= rstd.reshape(shape)                       # x-hat
+    if gy is None:
+        gw = gb = xp.zeros_like(mean)
+        gx[...] = 0
+    else:
+        gb = gy.sum(axis=axes)
+        gw = xp.multiply(gy, gx).sum(axis=axes)
+        # gx = scale * (gy - gb/m - xhat * gw/m), written over x-hat
+        gx *= (gw / m).reshape(shape)
+        xp.subtract(gy, gx, out=gx)
+        gx -= (gb / m).reshape(shape)
+        gx *= (rstd if weight is None else rstd * weight).reshape(shape)
+    if gmean is not None:
+        gx += (gmean / m).reshape(shape)
+    if gvar is not None:
+        centred *= (gvar * (2.0 / m)).reshape(shape)
+        gx += centred
+    return gx, gw, gb
 
 
 # -- recurrent cells -----------------------------------------------------------------------
@@ -293,17 +259,11 @@ def erf(be, x):
 _INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
-def _offsets(ksize):
-    """Every index tuple of a kernel of shape ``ksize``."""
-    out = [()]
-    for k in ksize:
-        out = [o + (i,) for o in out for i in range(k)]
-    return out
-
-
 # op name -> kernel, as nr_nn's plugin registers them
-KERNELS = {"conv": conv, "conv_weight_grad": conv_weight_grad, "conv_transpose": conv_transpose,
-           "max_pool": max_pool, "max_pool_backward": max_pool_backward, "avg_pool": avg_pool,
-           "avg_pool_backward": avg_pool_backward, "softmax": softmax, "log_softmax": log_softmax,
-           "layer_norm": layer_norm, "binary_cross_entropy": binary_cross_entropy, "lstm_cell": lstm_cell,
-           "lstm_cell_backward": lstm_cell_backward, "erf": erf}
+KERNELS = {"conv": ndarray_conv.conv, "conv_weight_grad": ndarray_conv.conv_weight_grad,
+           "conv_transpose": ndarray_conv.conv_transpose, "max_pool": max_pool, "max_pool_backward": max_pool_backward,
+           "avg_pool": avg_pool, "avg_pool_backward": avg_pool_backward, "softmax": softmax,
+           "log_softmax": log_softmax, "layer_norm": layer_norm, "batch_norm": batch_norm,
+           "batch_norm_backward": batch_norm_backward, "linear": linear, "binary_cross_entropy": binary_cross_entropy,
+           "lstm_cell": lstm_cell, "lstm_cell_backward": lstm_cell_backward, "erf": erf, **ndarray_loss.KERNELS,
+           **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}

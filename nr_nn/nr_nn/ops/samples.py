@@ -255,7 +255,7 @@ def binary_cross_entropy_ref(x, t):
 
 
 def bce_samples(name, dtypes):
-    from . import loss as ops
+    from . import binary_cross_entropy as ops
     for dt in _floats(dtypes):
         rng = np.random.default_rng(7)
         x = rng.uniform(0.05, 0.95, (3, 5)).astype(dt.numpy)

@@ -1,0 +1,164 @@
+"""Convolution kernels for NumPy-like backends: im2col over the whole batch and one GEMM per group.
+
+The batch is folded into the GEMM: the input is read channel-major and its columns laid out (C, K, <batch and
+output grid>), a (C/G * K, N * L) matrix per group, so that
+
+- the forward is ``W (F/G, C/G*K) @ cols``,
+- the weight gradient ``gy (F/G, N*L) @ cols^T`` (BLAS reads the transposed operand in place),
+- the input gradient a convolution of ``gy`` with the flipped, transposed kernel (unstrided), or ``W^T @ gy``
+  followed by col2im (strided),
+
+each one GEMM whose inner dimension spans the whole batch instead of one small GEMM per sample (a per-sample
+(512, 4608) @ (4608, 4) leaves BLAS idle, and the old weight gradient summed an N x F x C*K stack). The batch and
+grid order inside the columns follows the grid's size: (N, *out) on large grids, where each kernel offset copies
+rows of the grid; (*out, N) on small ones (the 4x4 and 2x2 maps of a ResNet's last stages), where rows of 2 or 4
+values would make the copies crawl and runs of ``W_out * N`` values do not. The only other copies are the layout
+changes of inputs and outputs. Columns, padded inputs and GEMM results live in reused scratch buffers
+(``_workspace``).
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from ._ndarray_grid import out_size, window_slices
+from ._workspace import scratch
+
+SMALL_GRID = 32  # output positions per sample up to which the batch goes last
+
+
+class _Layout(NamedTuple):
+    """Where the batch sits in a channel-major array: right after the channels, or after the grid."""
+    last: bool
+
+    def shape(self, c, n, sp):
+        return (c,) + (tuple(sp) + (n,) if self.last else (n,) + tuple(sp))
+
+    def grid(self, t):
+        """The grid (spatial) part of a channel-major array's shape."""
+        return t.shape[1:-1] if self.last else t.shape[2:]
+
+    def interior(self, spatial):
+        """An index of a channel-major array from its spatial slices."""
+        return (slice(None),) + (spatial + (slice(None),) if self.last else (slice(None),) + spatial)
+
+    def windows(self, ksize, stride, dilation, out_sp):
+        return window_slices(ksize, stride, dilation, out_sp, lead=1 if self.last else 2, trail=int(self.last))
+
+    def channel_major(self, xp, x):
+        """(N, C, *sp) viewed in this layout."""
+        nd = x.ndim - 2
+        return xp.transpose(x, (1,) + (tuple(range(2, 2 + nd)) + (0,) if self.last else (0,) + tuple(range(2, 2 + nd))))
+
+    def batch_first(self, xp, y):
+        """A channel-major array as a fresh contiguous (N, C, *sp)."""
+        nd = y.ndim - 2
+        perm = (nd + 1, 0) + tuple(range(1, nd + 1)) if self.last else (1, 0) + tuple(range(2, 2 + nd))
+        return xp.ascontiguousarray(xp.transpose(y, perm))
+
+
+def _layout(out_sp) -> _Layout:
+    return _Layout(math.prod(out_sp) <= SMALL_GRID)
+
+
+def _source(xp, lay, x, padding, slot="padded"):
+    """x (N, C, *sp) channel-major with zero borders (a negative ``hi`` crops): a view when unpadded."""
+    if any(lo < 0 or hi < 0 for lo, hi in padding):
+        x = x[(slice(None),) * 2 + tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                                         for (lo, hi), n in zip(padding, x.shape[2:]))]
+        padding = tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding)
+    xt = lay.channel_major(xp, x)
+    if not any(lo or hi for lo, hi in padding):
+        return xt
+    full = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
+    out = scratch(xp, slot, lay.shape(x.shape[1], x.shape[0], full), x.dtype)
+    first = 1 if lay.last else 2
+    for i, ((lo, hi), n) in enumerate(zip(padding, full)):  # zero the borders only
+        pre = (slice(None),) * (first + i)
+        if lo:
+            out[pre + (slice(0, lo),)] = 0
+        if hi:
+            out[pre + (slice(n - hi, n),)] = 0
+    out[lay.interior(tuple(slice(lo, n - hi) for (lo, hi), n in zip(padding, full)))] = xt
+    return out
+
+
+def _columns(xp, lay, src, n, ksize, stride, dilation, out_sp):
+    """The padded input -> (C, K, <batch and grid>): one strided copy per kernel offset."""
+    cols = scratch(xp, "cols", (src.shape[0],) + lay.shape(math.prod(ksize), n, out_sp), src.dtype)
+    for i, sl in enumerate(lay.windows(ksize, stride, dilation, out_sp)):
+        cols[:, i] = src[sl]
+    return cols
+
+
+def _gemm(xp, a, b, slot):
+    """``a @ b`` (stacked over groups) into scratch ``slot``."""
+    out = scratch(xp, slot, a.shape[:-1] + b.shape[-1:], a.dtype)
+    return xp.matmul(a, b, out=out)
+
+
+def _channel_major_copy(xp, lay, y, slot):
+    """(N, C, *sp) copied channel-major into scratch ``slot`` (a GEMM operand must be one contiguous matrix)."""
+    out = scratch(xp, slot, lay.shape(y.shape[1], y.shape[0], y.shape[2:]), y.dtype)
+    out[...] = lay.channel_major(xp, y)
+    return out
+
+
+def conv(be, x, w, stride, padding, dilation, groups):
+    xp = be.xp
+    ksize = w.shape[2:]
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
+    out_sp = out_size(padded, ksize, stride, dilation)
+    lay = _layout(out_sp)
+    n, f, g = x.shape[0], w.shape[0], groups
+    cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)
+    m = n * math.prod(out_sp)
+    rows = x.shape[1] // g * math.prod(ksize)  # explicit: a -1 is ambiguous for an empty batch
+    out = _gemm(xp, w.reshape(g, f // g, rows), cols.reshape(g, rows, m), "gemm")  # (G, F/G, N*L)
+    return lay.batch_first(xp, out.reshape(lay.shape(f, n, out_sp)))
+
+
+def conv_weight_grad(be, x, gy, weight_shape, stride, padding, dilation, groups):
+    xp = be.xp
+    ksize = tuple(weight_shape[2:])
+    out_sp = gy.shape[2:]
+    lay = _layout(out_sp)
+    n, f, g = x.shape[0], gy.shape[1], groups
+    cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)
+    m = n * math.prod(out_sp)
+    gyt = _channel_major_copy(xp, lay, gy, "grad")
+    rows = x.shape[1] // g * math.prod(ksize)
+    gw = xp.matmul(gyt.reshape(g, f // g, m), xp.swapaxes(cols.reshape(g, rows, m), 1, 2))
+    return gw.reshape(tuple(weight_shape))
+
+
+def conv_transpose(be, x, w, stride, padding, dilation, groups):
+    """Adjoint of ``conv``: x (N, Cin, *L), w (Cin, Cout/G, *k); output cropped by ``padding`` pairs
+    from the full size ``(L-1)*s + d*(k-1) + 1`` (a negative ``hi`` extends it with zeros).
+
+    Unstrided, it is a convolution with the flipped, transposed kernel (im2col writes each cell once, where col2im
+    reads and writes the grid once per offset: about a third faster); strided, GEMM then col2im."""
+    xp = be.xp
+    n, c = x.shape[:2]
+    g, fo, ksize, in_sp = groups, w.shape[1], w.shape[2:], x.shape[2:]
+    nd = len(ksize)
+    if all(s == 1 for s in stride):
+        wt = xp.swapaxes(w.reshape((g, c // g, fo) + ksize), 1, 2).reshape((g * fo, c // g) + ksize)
+        wt = xp.ascontiguousarray(xp.flip(wt, axis=tuple(range(2, 2 + nd))))
+        reach = [d * (kk - 1) for d, kk in zip(dilation, ksize)]
+        return conv(be, x, wt, stride, tuple((r - lo, r - hi) for r, (lo, hi) in zip(reach, padding)), dilation,
+                    groups)
+    lay = _layout(in_sp)
+    k = math.prod(ksize)
+    m = n * math.prod(in_sp)
+    xt = _channel_major_copy(xp, lay, x, "grad")
+    wt = xp.swapaxes(w.reshape(g, c // g, fo * k), 1, 2)  # (G, Cout/G * K, Cin/G), read transposed by BLAS
+    cols = _gemm(xp, wt, xt.reshape(g, c // g, m), "cols").reshape((g * fo,) + lay.shape(k, n, in_sp))
+    full = [(li - 1) * s + d * (kk - 1) + 1 for li, s, d, kk in zip(in_sp, stride, dilation, ksize)]
+    out_sp = tuple(fl - lo - hi for fl, (lo, hi) in zip(full, padding))
+    grid_sp = tuple(max(fl, lo + o) for fl, (lo, _), o in zip(full, padding, out_sp))
+    grid = scratch(xp, "padded", lay.shape(g * fo, n, grid_sp), x.dtype)
+    grid.fill(0)
+    for i, sl in enumerate(lay.windows(ksize, stride, dilation, in_sp)):
+        grid[sl] += cols[:, i]
+    return lay.batch_first(xp, grid[lay.interior(tuple(slice(lo, lo + o) for (lo, _), o in zip(padding, out_sp)))])
