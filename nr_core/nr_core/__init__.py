@@ -37,6 +37,7 @@ from .api.sorting import *  # noqa: E402,F401,F403
 from .api.statistical import *  # noqa: E402,F401,F403
 from . import api, random  # noqa: E402
 from .api import fft, linalg, operators as _operators, transfer as _transfer  # noqa: E402,F401
+from .api.transfer import realize  # noqa: E402
 from .shapes import broadcast_shapes  # noqa: E402
 
 __array_api_version__ = "2024.12"
