@@ -64,9 +64,10 @@ class Backend:
     def supports_dtype(self, dtype: _d.DType, device: Device | None = None) -> bool:
         return dtype in self.capabilities.dtypes
 
-    def adapt_kernel(self, name: str, kernel: Callable) -> Callable:
+    def adapt_kernel(self, name: str, kernel: Callable) -> Callable | None:
         """Wrap a kernel that a plugin registered for this backend (``register(..., kernels=)``), e.g. to run it
-        in the inputs' device context; the default keeps it as is."""
+        in the inputs' device context, or refuse it (None: the op's decomposition runs here instead); the default
+        keeps it as is."""
         return kernel
 
     # -- transfer ---------------------------------------------------------------------------
