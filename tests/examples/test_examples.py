@@ -64,3 +64,11 @@ def test_every_example_has_a_test():
     tested = {name for name in re.findall(r'run\("(\w+\.py)"', Path(__file__).read_text())}
     scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
     assert scripts == tested, f"examples without a test: {sorted(scripts - tested)}"
+
+
+def test_dask_out_of_core_small(tmp_path):
+    pytest.importorskip("nr_backend_dask")
+    out = run("dask_out_of_core.py", "--dir", str(tmp_path), "--stats-gib", "0.01", "--regress-gib", "0.005",
+              "--chunk-mib", "1", "--steps", "3", "--clean")
+    assert "RESULT: equal to the chunked NumPy reference" in out
+    assert not list(tmp_path.iterdir())
