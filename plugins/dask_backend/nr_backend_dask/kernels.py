@@ -12,7 +12,7 @@ from .blocks import along_axis, numpy_base, one_chunk_along, whole
 CHUNKWISE = ("floor_divide", "expm1", "tanh", "sigmoid")
 # ops without a lazy dask kernel here: the op table's decomposition runs (through the host for factorisations)
 DROPPED = ("cholesky", "det", "slogdet", "eigh", "eigvalsh", "inv", "qr", "solve", "svd", "svdvals", "pinv",
-           "matrix_rank", "matrix_power", "matrix_norm", "cross", "take_along_axis")
+           "matrix_rank", "matrix_power", "matrix_norm", "cross", "take_along_axis", "repeat")
 
 
 class DaskKernels:
@@ -48,10 +48,8 @@ class DaskKernels:
         out = x.copy()
         try:
             out[key] = value
-        except (NotImplementedError, ValueError, IndexError):
-            if not any(_is_lazy(k) for k in (key if isinstance(key, tuple) else (key,))) and _is_basic(key):
-                raise
-            out = whole(_np_setitem, x.shape, x.dtype, x, value, key)
+        except NotImplementedError:  # index arrays Dask cannot write through: one task on the whole array
+            return whole(_np_setitem, x.shape, x.dtype, x, value, key)
         return out
 
     def k_index_add(self, x, values, key):
@@ -70,6 +68,11 @@ class DaskKernels:
         return along_axis(numpy_base().k_argsort, x, axis, np.int64, descending=descending, stable=stable)
 
     # -- creation --------------------------------------------------------------------------------
+    def k_empty(self, shape, dtype, device):
+        # a chunk of zeros costs what an uninitialised one does, and a lazily recomputed "empty" array could give
+        # different garbage each time it is computed
+        return self.xp.zeros(shape, dtype=dtype.numpy)
+
     def k_eye(self, n_rows, n_cols, k, dtype, device):
         # da.eye loses chunks of non-square results; the comparison of two index ranges is lazy and chunked
         da = self.xp
@@ -87,11 +90,6 @@ class DaskKernels:
 
 def _is_lazy(k) -> bool:
     return hasattr(k, "dask")
-
-
-def _is_basic(key) -> bool:
-    return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in
-               (key if isinstance(key, tuple) else (key,)))
 
 
 def _result_shape(shape, key) -> tuple:

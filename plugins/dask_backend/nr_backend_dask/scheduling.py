@@ -61,7 +61,8 @@ def current() -> Any:
 def describe() -> str:
     got = current()
     if isinstance(got, str):
-        return f"{got} scheduler"
+        return {"threads": "Dask's threaded scheduler", "synchronous": "Dask's synchronous scheduler",
+                "processes": "Dask's multiprocessing scheduler"}[got]
     return f"distributed client at {getattr(got.scheduler, 'address', '?')}"
 
 
