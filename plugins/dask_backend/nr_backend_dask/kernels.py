@@ -3,6 +3,8 @@ function: each stays lazy. Where Dask has no sensible lazy form (factorisations)
 op's decomposition runs instead (``DROPPED``)."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .blocks import along_axis, numpy_base, one_chunk_along, whole
@@ -37,6 +39,7 @@ class DaskKernels:
 
     # -- indexing --------------------------------------------------------------------------------
     def k_getitem(self, x, key):
+        key = _plain(key)
         try:
             return x[key]
         except NotImplementedError:  # several index arrays at once ("nd fancy indexing")
@@ -45,6 +48,7 @@ class DaskKernels:
 
     def k_setitem(self, x, value, key):
         # never in place: other arrays may hold the same graph object; the frontend adopts the returned one
+        key = _plain(key)
         out = x.copy()
         try:
             out[key] = value
@@ -86,6 +90,17 @@ class DaskKernels:
         for a in range(x.ndim) if axes is None else axes:
             x = one_chunk_along(x, a)
         return super()._fftn(fn, x, s, axes, norm, dtype)
+
+
+def _plain(key):
+    """``key`` with slice bounds as Python ints: NumPy takes anything with ``__index__`` (an nr 0-d array), Dask
+    only ints."""
+    def bound(b):
+        return b if b is None or type(b) is int else operator.index(b)
+
+    def part(k):
+        return slice(bound(k.start), bound(k.stop), bound(k.step)) if type(k) is slice else k
+    return tuple(part(k) for k in key) if type(key) is tuple else part(key)
 
 
 def _is_lazy(k) -> bool:

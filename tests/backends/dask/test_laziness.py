@@ -118,3 +118,11 @@ def test_writes_do_not_leak_into_other_arrays(dev):
     want[1] = 5.0
     want[[0, 3], 2] = 7.0
     np.testing.assert_array_equal(a.numpy(), want)
+
+
+def test_slice_bounds_may_be_nr_arrays(dev):
+    x = nr.arange(10, device=dev, chunks=4)
+    lo, hi = nr.asarray(2, device=dev), nr.asarray(5)
+    np.testing.assert_array_equal(x[lo:hi].numpy(), np.arange(2, 5))
+    x[lo:hi] = 0
+    np.testing.assert_array_equal(x.numpy(), [0, 1, 0, 0, 0, 5, 6, 7, 8, 9])
