@@ -49,10 +49,18 @@ class DaskKernels:
     def k_setitem(self, x, value, key):
         # never in place: other arrays may hold the same graph object; the frontend adopts the returned one
         key = _plain(key)
+        parts = key if type(key) is tuple else (key,)
+        if len(parts) == 1 and _is_lazy(parts[0]) and parts[0].dtype == bool and np.ndim(value) == 0:
+            mask = parts[0]  # x[mask] = scalar: a select, chunk by chunk
+            mask = mask.reshape(mask.shape + (1,) * (x.ndim - mask.ndim))
+            return self.xp.where(mask, value, x).astype(x.dtype)
         out = x.copy()
         try:
             out[key] = value
-        except NotImplementedError:  # index arrays Dask cannot write through: one task on the whole array
+        except (NotImplementedError, IndexError):
+            if not any(_is_lazy(k) for k in parts):
+                raise
+            # index arrays Dask cannot write through: one task on the whole array
             return whole(_np_setitem, x.shape, x.dtype, x, value, key)
         return out
 

@@ -45,6 +45,19 @@ def test_data_dependent_shapes_are_refused_by_the_frontend(dev):
         x[x > 0]
 
 
+def test_writes_through_boolean_masks_keep_their_shape_and_work(dev):
+    h = np.arange(12.0).reshape(3, 4)
+    x = nr.asarray(h, device=dev, chunks=(1, 4))
+    x[x > 5] = -1.0
+    x[nr.asarray([True, False, False], device=dev)] = 7.0
+    x[x < 0] = nr.asarray([10.0, 11.0, 12.0, 13.0, 14.0, 15.0], device=dev)
+    want = h.copy()
+    want[want > 5] = -1.0
+    want[np.array([True, False, False])] = 7.0
+    want[want < 0] = [10.0, 11.0, 12.0, 13.0, 14.0, 15.0]
+    np.testing.assert_array_equal(x.numpy(), want)
+
+
 def test_values_match_numpy_across_dtypes(dev):
     rng = np.random.default_rng(0)
     a = rng.standard_normal((5, 7))
