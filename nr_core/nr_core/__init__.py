@@ -42,6 +42,7 @@ from .api import fft, linalg, operators as _operators, transfer as _transfer  # 
 from .api.aliases import ValuesIndices  # noqa: E402
 from .api.elementwise import clamp, lerp  # noqa: E402
 from .api.linalg import norm, outer  # noqa: E402
+from .api.transfer import realize  # noqa: E402
 from .random import (manual_seed, rand, rand_like, randn, randn_like, randperm,  # noqa: E402
                      torch_randint as randint)
 from .shapes import broadcast_shapes  # noqa: E402

@@ -60,9 +60,16 @@ class Tensor(TensorMethods):
             raise ValueError(f"__array_namespace__: unsupported api_version {api_version!r}")
         return _ns
 
-    def to_device(self, device, /, *, stream=None):
-        """Copy to ``device`` (a no-op returning self when already there), like the standard's ``to_device``."""
-        return _ns.api.transfer.to_device(self, device, stream=stream)
+    def to_device(self, device, /, *, stream=None, chunks=None):
+        """Copy to ``device`` (a no-op returning self when already there), like the standard's ``to_device``;
+        ``chunks=`` (re)lays it out in chunks on a chunked device (dask)."""
+        return _ns.api.transfer.to_device(self, device, stream=stream, chunks=chunks)
+
+    def compute(self):
+        """Compute the value of a lazily built array now and keep it (later ops start from it); returns the array.
+        Arrays of eager backends are already computed."""
+        self._data = self._backend.realize([self._data])[0]
+        return self
 
     # ---- Python conversions ---------------------------------------------------------------
     def _scalar(self, kind: str):

@@ -18,6 +18,7 @@ class Capabilities:
     data_dependent_shapes: bool = True  # nonzero, unique_*, boolean-mask indexing
     dlpack: bool = True
     inplace_out: bool = False  # elementwise kernels take ``out=`` (in-place ``x += y`` without a temporary)
+    chunks: bool = False  # arrays are laid out in chunks: creation and ``to_device`` take ``chunks=`` (``rechunk``)
 
     @property
     def float64(self) -> bool:
@@ -68,9 +69,10 @@ class Backend:
         reference may keep it (the grad engine takes over such gradients instead of copying them)."""
         return False
 
-    def adapt_kernel(self, name: str, kernel: Callable) -> Callable:
+    def adapt_kernel(self, name: str, kernel: Callable) -> Callable | None:
         """Wrap a kernel that a plugin registered for this backend (``register(..., kernels=)``), e.g. to run it
-        in the inputs' device context; the default keeps it as is."""
+        in the inputs' device context, or refuse it (None: the op's decomposition runs here instead); the default
+        keeps it as is."""
         return kernel
 
     # -- transfer ---------------------------------------------------------------------------
@@ -92,6 +94,16 @@ class Backend:
     def from_dlpack(self, obj: Any, device: Device, copy: bool | None = None) -> Any:
         """Import a DLPack producer as a native buffer on ``device``."""
         return self.from_host(np.from_dlpack(obj, copy=copy), device)
+
+    # -- lazy and chunked backends ------------------------------------------------------------
+    def realize(self, bufs: list) -> list:
+        """Compute lazily built buffers and keep their values (``x.compute()``, ``nr.realize``), in one pass for all
+        of them; returns the buffers the arrays hold from then on. Eager backends have nothing to do."""
+        return list(bufs)
+
+    def rechunk(self, buf: Any, chunks: Any) -> Any:
+        """``buf`` laid out in ``chunks`` (only for backends that declare ``capabilities.chunks``)."""
+        raise TypeError(f"backend {self.name!r} does not lay arrays out in chunks")
 
     # -- random state -----------------------------------------------------------------------
     def seed(self, seed: int) -> None:

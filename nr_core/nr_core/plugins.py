@@ -342,10 +342,13 @@ class Registry:
 
 
 def _install_kernels(backend: Backend) -> None:
-    """Registered kernels for ``backend``'s ops, where the backend brings none of its own."""
+    """Registered kernels for ``backend``'s ops, where the backend brings none of its own and does not refuse them
+    (``adapt_kernel`` returning None: the op's decomposition runs there instead)."""
     for name, kernel in optable.kernels_for(backend).items():
         if name not in backend.kernels:
-            backend.kernels[name] = backend.adapt_kernel(name, kernel)
+            adapted = backend.adapt_kernel(name, kernel)
+            if adapted is not None:
+                backend.kernels[name] = adapted
 
 
 ACCELERATOR_KINDS = ("cuda", "opencl")  # the device kinds that count as accelerators, in order of preference

@@ -31,6 +31,8 @@ class Sample:
     rtol: float | None = None
     atol: float | None = None
     check_dtype: bool = True
+    data_dependent: bool = False  # the result's shape depends on the values (the kit skips it where the device
+    # declares ``Capabilities.data_dependent_shapes=False``)
 
     def __repr__(self) -> str:
         shapes = ",".join(str(a.shape) if isinstance(a, np.ndarray) else repr(a) for a in self.args)

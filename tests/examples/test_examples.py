@@ -105,3 +105,9 @@ def test_export_onnx(tmp_path):
     accs = [float(a) for a in re.findall(r"accuracy (\d\.\d+)", out)]
     assert len(diffs) == 2 and max(diffs) < 1e-4 and len(set(accs)) == 1 and accs[0] > 0.5, out
     assert (tmp_path / "digits_cnn.onnx").stat().st_size > 10_000
+def test_dask_out_of_core_small(tmp_path):
+    pytest.importorskip("nr_backend_dask")
+    out = run("dask_out_of_core.py", "--dir", str(tmp_path), "--stats-gib", "0.01", "--regress-gib", "0.005",
+              "--chunk-mib", "1", "--steps", "3", "--clean")
+    assert "RESULT: equal to the chunked NumPy reference" in out
+    assert not list(tmp_path.iterdir())

@@ -13,7 +13,7 @@ from ..array_object import Tensor
 from ..shapes import as_index, normalize_shape
 from .data_types import astype
 from .manipulation import broadcast_to, reshape
-from .transfer import from_dlpack as _from_dlpack
+from .transfer import check_chunks, from_dlpack as _from_dlpack
 
 __all__ = ["arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full", "full_like",
            "linspace", "meshgrid", "ones", "ones_like", "tensor", "tril", "triu", "zeros", "zeros_like"]
@@ -62,17 +62,18 @@ def scalar_dtype(value, op: str = "full") -> _d.DType:
     raise TypeError(f"{op}: expected a Python scalar, got {type(value).__name__}")
 
 
-def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
-    """An nr array from an nr array, a NumPy array, a DLPack producer, a Python scalar or nested sequence."""
+def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool = False, chunks=None) -> Tensor:
+    """An nr array from an nr array, a NumPy array, a DLPack producer, a Python scalar or nested sequence.
+    ``chunks=`` lays it out in chunks on a device that has them (dask)."""
     dtype = _dtype_arg(dtype, "asarray")
     if isinstance(obj, Tensor):
         out = obj
-        if device is not None:
-            dev, _ = REGISTRY.resolve(device)
-            if dev is not obj._device:
+        if device is not None or chunks is not None:
+            dev, _ = REGISTRY.resolve(obj._device if device is None else device)
+            if dev is not obj._device or chunks is not None:
                 if copy is False:
                     raise ValueError(f"asarray: copy=False but the array is on {obj._device}, not {dev}")
-                out = out.to_device(dev)
+                out = out.to_device(dev, chunks=chunks)
                 copy = None  # the move made the copy
         if dtype is not None and dtype is not out._dtype:
             if copy is False:
@@ -103,7 +104,9 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool =
         host, nr_dt = _from_python(obj, dtype)
     if not backend.supports_dtype(nr_dt, dev):
         raise unsupported_dtype("asarray", nr_dt, dev)
-    return _finish(wrap(backend.from_host(host, dev), backend, dev, nr_dt), requires_grad)
+    check_chunks("asarray", backend, dev, chunks)
+    buf = backend.from_host(host, dev)
+    return _finish(wrap(buf if chunks is None else backend.rechunk(buf, chunks), backend, dev, nr_dt), requires_grad)
 
 
 def _copy(x: Tensor) -> Tensor:
@@ -166,35 +169,38 @@ def _host_leaves(obj):
     return obj
 
 
-def _creation(op_name, shape, dtype, device, default, requires_grad, more=(), **params):
+def _creation(op_name, shape, dtype, device, default, requires_grad, more=(), chunks=None, **params):
     dtype = _dtype_arg(dtype, op_name) or default
     dev, backend = REGISTRY.resolve(device)
     if not backend.supports_dtype(dtype, dev):
         raise unsupported_dtype(op_name, dtype, dev)
     if shape is not None:
         params["shape"] = _shape_arg(shape, op_name, more)
+    check_chunks(op_name, backend, dev, chunks)
     try:
         out = create(OPS[op_name], backend, dev, dtype, params)
     except MemoryError as exc:
         shape = params.get("shape", "")
         raise MemoryError(f"{op_name}: cannot allocate an array of shape {shape} and dtype {dtype.name} on "
                           f"{dev} ({exc})") from None
+    if chunks is not None:
+        out._data = backend.rechunk(out._data, chunks)  # a fresh array: nothing else holds its buffer yet
     return _finish(out, requires_grad)
 
 
-def zeros(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("zeros", shape, dtype, device, _d.default_float, requires_grad, more)
+def zeros(shape, *more, dtype=None, device=None, requires_grad: bool = False, chunks=None) -> Tensor:
+    return _creation("zeros", shape, dtype, device, _d.default_float, requires_grad, more, chunks)
 
 
-def ones(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("ones", shape, dtype, device, _d.default_float, requires_grad, more)
+def ones(shape, *more, dtype=None, device=None, requires_grad: bool = False, chunks=None) -> Tensor:
+    return _creation("ones", shape, dtype, device, _d.default_float, requires_grad, more, chunks)
 
 
-def empty(shape, *more, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _creation("empty", shape, dtype, device, _d.default_float, requires_grad, more)
+def empty(shape, *more, dtype=None, device=None, requires_grad: bool = False, chunks=None) -> Tensor:
+    return _creation("empty", shape, dtype, device, _d.default_float, requires_grad, more, chunks)
 
 
-def full(shape, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full(shape, fill_value, *, dtype=None, device=None, requires_grad: bool = False, chunks=None) -> Tensor:
     fill_value = _scalar_arg(fill_value, "fill_value", "full")
     default = scalar_dtype(fill_value)
     dt = _dtype_arg(dtype, "full") or default
@@ -207,7 +213,7 @@ def full(shape, fill_value, *, dtype=None, device=None, requires_grad: bool = Fa
         if not info.min <= fill_value <= info.max:  # ints and floats, infinities included
             raise OverflowError(f"full: fill_value {fill_value} does not fit in {dt.name} "
                                 f"[{info.min}, {info.max}]")
-    return _creation("full", shape, dt, device, default, requires_grad, fill_value=fill_value)
+    return _creation("full", shape, dt, device, default, requires_grad, chunks=chunks, fill_value=fill_value)
 
 
 def _like(x, op):
@@ -236,7 +242,8 @@ def full_like(x, /, fill_value, *, dtype=None, device=None, requires_grad: bool 
                 requires_grad=requires_grad)
 
 
-def arange(start, /, stop=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def arange(start, /, stop=None, step=1, *, dtype=None, device=None, requires_grad: bool = False,
+           chunks=None) -> Tensor:
     if stop is None:
         start, stop = 0, start
     start, stop, step = (_scalar_arg(v, name, "arange") for v, name in ((start, "start"), (stop, "stop"),
@@ -248,22 +255,25 @@ def arange(start, /, stop=None, step=1, *, dtype=None, device=None, requires_gra
         raise ValueError("arange: step must not be zero")
     is_int = all(isinstance(v, int) for v in (start, stop, step))
     default = _d.default_int if is_int else _d.default_float
-    return _creation("arange", None, dtype, device, default, requires_grad, start=start, stop=stop, step=step)
+    return _creation("arange", None, dtype, device, default, requires_grad, chunks=chunks, start=start, stop=stop,
+                     step=step)
 
 
-def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def eye(n_rows, n_cols=None, /, *, k=0, dtype=None, device=None, requires_grad: bool = False,
+        chunks=None) -> Tensor:
     n_rows, n_cols = normalize_shape((n_rows, n_rows if n_cols is None else n_cols), "eye", "n_rows and n_cols")
     k = as_index(k, "k", "eye")
-    return _creation("eye", None, dtype, device, _d.default_float, requires_grad, n_rows=n_rows, n_cols=n_cols, k=k)
+    return _creation("eye", None, dtype, device, _d.default_float, requires_grad, chunks=chunks, n_rows=n_rows,
+                     n_cols=n_cols, k=k)
 
 
 def linspace(start, stop, /, num=None, *, dtype=None, device=None, endpoint=True, requires_grad: bool = False,
-             steps=None) -> Tensor:
+             steps=None, chunks=None) -> Tensor:
     (num,) = normalize_shape(steps if num is None else num, "linspace", "num")  # PyTorch calls it steps
     start, stop = _scalar_arg(start, "start", "linspace"), _scalar_arg(stop, "stop", "linspace")
     default = _d.default_complex if isinstance(start, complex) or isinstance(stop, complex) else _d.default_float
-    return _creation("linspace", None, dtype, device, default, requires_grad, start=start, stop=stop, num=num,
-                     endpoint=endpoint)
+    return _creation("linspace", None, dtype, device, default, requires_grad, chunks=chunks, start=start, stop=stop,
+                     num=num, endpoint=endpoint)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -47,7 +47,8 @@ def _native_key(x: Tensor, key, op: str):
                 raise device_mismatch(op, x, k)
             kind = k._dtype.kind
             if kind == "bool":
-                if not x._backend.capabilities.data_dependent_shapes:
+                # reading x[mask] has a shape that depends on the mask's values; writing x[mask] = v does not
+                if op == "__getitem__" and not x._backend.capabilities.data_dependent_shapes:
                     raise TypeError(f"{op}: boolean-mask indexing needs data-dependent shapes, which device "
                                     f"{x._device} does not support")
             elif kind not in ("int", "uint"):

@@ -16,18 +16,54 @@ from ..array_object import Tensor
 _DL_KINDS = {1: "cpu", 2: "cuda", 3: "cpu", 4: "opencl", 8: "metal", 13: "cuda"}
 
 
-def to_device(x: Tensor, device, stream=None) -> Tensor:
+def check_chunks(op: str, backend, device, chunks) -> None:
+    """``chunks=`` is for backends that lay arrays out in chunks; elsewhere it is refused before any work."""
+    if chunks is not None and not backend.capabilities.chunks:
+        raise TypeError(f"{op}: chunks={chunks!r} given, but device {device} does not lay arrays out in chunks "
+                        f"(a chunked backend such as dask does)")
+
+
+def to_device(x: Tensor, device, stream=None, chunks=None) -> Tensor:
     dev, backend = REGISTRY.resolve(device)
+    check_chunks("to_device", backend, dev, chunks)
     if dev is x._device:
-        return x
+        return x if chunks is None else _rechunked(x, backend, chunks)
     if not backend.supports_dtype(x._dtype, dev):
         raise unsupported_dtype("to_device", x._dtype, dev)
     params = {"device": dev, "source": x._device}
-    move = DECOMPOSITIONS["to_device"]
+    via_host = DECOMPOSITIONS["to_device"]
+
+    def move(x, **p):
+        out = via_host(x, **p)
+        return out if chunks is None else _rechunked(out, backend, chunks)
     if x._requires_grad and _grad.enabled:
         # one node for the move (its decomposition is a host copy, not nr ops that would record themselves)
         return dispatch._record(TO_DEVICE, (x,), params, lambda i, p: move(*i, **p))
     return move(x, **params)
+
+
+def _rechunked(x: Tensor, backend, chunks) -> Tensor:
+    """``x`` laid out in ``chunks`` on its own device; recorded as a move to the same device (gradient: identity)."""
+    def run(inputs, params):
+        t = inputs[0]
+        return wrap(backend.rechunk(t._data, chunks), backend, t._device, t._dtype)
+    if x._requires_grad and _grad.enabled:
+        return dispatch._record(TO_DEVICE, (x,), {"device": x._device, "source": x._device}, run)
+    return run((x,), None)
+
+
+def realize(*arrays: Tensor) -> tuple[Tensor, ...]:
+    """Compute lazily built arrays now, in one pass per backend (work they share is done once), and keep their
+    values; returns the arrays. A no-op for eager backends."""
+    by_backend: dict = {}
+    for i, x in enumerate(arrays):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"realize: expected nr arrays, got {type(x).__name__} at position {i}")
+        by_backend.setdefault(id(x._backend), []).append(x)
+    for group in by_backend.values():
+        for x, buf in zip(group, group[0]._backend.realize([x._data for x in group])):
+            x._data = buf
+    return arrays
 
 
 def dlpack(x: Tensor, *, stream=None, max_version=None, dl_device=None, copy=None):

@@ -60,7 +60,7 @@ def _getitem_samples(name, dtypes):
             if label == "mask":
                 mask = values((3, 4), _d.bool, key=("mask",))
                 yield Sample(name, (x, mask), call=lambda a, m: a[m], ref=lambda a, m: a[m], label=f"{label}-{dt.name}",
-                             grad=smooth(dt))
+                             grad=smooth(dt), data_dependent=True)
                 continue
             arrays = key if isinstance(key, tuple) else (key,)
             if any(isinstance(k, np.ndarray) for k in arrays):
@@ -136,4 +136,5 @@ def _nonzero_samples(name, dtypes):
     for dt in one_of_each_kind(dtypes):
         x = values((3, 4), dt, -1, 1)
         yield Sample(name, (x,), call=lambda a: nr.stack(list(nr.nonzero(a))),
-                     ref=lambda a: np.stack(np.nonzero(a)).astype(np.int64), label=dt.name, grad=False)
+                     ref=lambda a: np.stack(np.nonzero(a)).astype(np.int64), label=dt.name, grad=False,
+                     data_dependent=True)

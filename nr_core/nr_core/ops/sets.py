@@ -40,4 +40,4 @@ def _unique_samples(name, dtypes):
         return r if name == "unique_values" else tuple(r)
     for dt in [d for d in one_of_each_kind(dtypes) if d.kind != "complex"]:
         yield Sample(name, (values((3, 4), dt, -2, 2),), call=call, ref=ref, label=dt.name, grad=False,
-                     check_dtype=False)
+                     check_dtype=False, data_dependent=True)

@@ -84,12 +84,15 @@ def pytest_generate_tests(metafunc):
     # ordered, so every xdist worker collects the same parameters
     dtypes = tuple(d for d in _d.ALL_DTYPES if d in backend.capabilities.dtypes and backend.supports_dtype(d, dev))
     grad_only = getattr(metafunc.module, "GRAD", False)
+    dynamic = backend.capabilities.data_dependent_shapes
+    no_dynamic = pytest.mark.skip(reason=f"{dev} declares no data-dependent shapes (Capabilities)")
     params = []
     for op in _ops_for(metafunc.module):
         for s in cases.samples_for(op.name, dtypes):
             if grad_only and not (s.grad and any(_is_float(a) for a in s.args)):
                 continue
-            params.append(pytest.param(s, id=f"{op.name}-{s.label}"))
+            marks = () if dynamic or not s.data_dependent else (no_dynamic,)
+            params.append(pytest.param(s, id=f"{op.name}-{s.label}", marks=marks))
     if not params:
         params = [pytest.param(None, marks=pytest.mark.skip(reason="no ops of these kinds"), id="none")]
     metafunc.parametrize("sample", params)
