@@ -14,6 +14,8 @@ from nr_core import __array_api_version__  # noqa: F401
 from nr_nn import load, save  # noqa: F401  (safetensors inside, PyTorch's weights_only rules)
 from nr_nn.functional import log_softmax, softmax  # noqa: F401
 
+from ._pytorch import equal, nonzero, sort, squeeze, std, trace, var, where  # noqa: F401  (PyTorch's meaning)
+
 from . import _layout
 from ._threads import get_num_threads, set_num_threads  # noqa: F401
 from ._version import __version__  # noqa: F401

@@ -144,7 +144,7 @@ class OutputNode:
 def attach(saved_out, node):
     """Saved output alias(es) re-attached to ``node`` so that a create_graph backward can differentiate them."""
     if isinstance(saved_out, tuple):
-        return tuple(_attached(a, OutputNode(node, i)) for i, a in enumerate(saved_out))
+        return tuple(None if a is None else _attached(a, OutputNode(node, i)) for i, a in enumerate(saved_out))
     return _attached(saved_out, node)
 
 

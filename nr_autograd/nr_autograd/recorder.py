@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from nr_core import dtypes as _d
 from nr_core.dispatch import EMPTY
-from nr_core.optable import OPS, VJPS
+from nr_core.optable import OPS, SAVED_OUTPUTS, VJPS
 from nr_core.array_object import Tensor
 
 from .node import OutputNode, node_class, version_of, detached_alias
@@ -22,9 +22,12 @@ _GRAD_DTYPES = frozenset(d for d in _d.ALL_DTYPES if d.kind in ("float", "comple
 SPECS: dict[str, tuple] = {}
 
 
-def _spec(name: str, r: Rule, nout: int) -> tuple:
+def _spec(name: str, r: Rule, nout: int, outputs: tuple | None = None) -> tuple:
     save_in = (r.keep or True) if r.save in ("inputs", "both") else False
-    return (node_class(name, r.fn, nout), save_in, r.save in ("out", "both"), r.meta, r.bcast)
+    save_out = r.save in ("out", "both")
+    if save_out and outputs is not None and nout > 1:
+        save_out = outputs or False  # only the outputs the rule reads (a tuple of indices)
+    return (node_class(name, r.fn, nout), save_in, save_out, r.meta, r.bcast)
 
 
 def spec_for(op) -> tuple | None:
@@ -42,7 +45,7 @@ def spec_for(op) -> tuple | None:
             return None
         # a plugin's rule may read anything: keep inputs, output and metadata
         r = Rule(vjp, save="both", meta=True)
-    spec = SPECS[op.name] = _spec(op.name, r, op.nout if op.nout > 0 else 1)
+    spec = SPECS[op.name] = _spec(op.name, r, op.nout if op.nout > 0 else 1, SAVED_OUTPUTS.get(op.name))
     return spec
 
 
@@ -131,11 +134,13 @@ def _save(inputs, out, save_in, save_out: bool, edges: tuple) -> tuple:
         inputs = tuple(t if k else None for t, k in zip(inputs, save_in(edges)))
     kept_in = inputs if save_in else None
     kept_out = None
-    if save_out:
+    if save_out is True:
         kept_out = tuple(detached_alias(o) for o in out) if type(out) is tuple else detached_alias(out)
+    elif save_out:  # the indices the rule reads; the others are saved as None (version 0: never checked)
+        kept_out = tuple(detached_alias(o) if i in save_out else None for i, o in enumerate(out))
     versions = tuple(version_of(t) for t in inputs) if save_in else ()
     if save_out:
-        versions += tuple(version_of(o) for o in out) if type(out) is tuple else (version_of(out),)
+        versions += tuple(version_of(o) for o in kept_out) if type(kept_out) is tuple else (version_of(out),)
     return kept_in, kept_out, versions
 
 

@@ -16,7 +16,7 @@ from .devices import Device as device  # PyTorch's torch.device
 from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8, int16, int32, int64,  # noqa: A004
                      uint8, uint16, uint32, uint64)
 from .errors import DeviceMismatchError, DeviceUnavailableError, PluginError
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .hookspecs import hookimpl
 from .array_object import Tensor
 from .plugins import REGISTRY as _REGISTRY
@@ -40,10 +40,11 @@ from .api.statistical import *  # noqa: E402,F401,F403
 from . import api, profiler, random  # noqa: E402
 from .api import fft, linalg, operators as _operators, transfer as _transfer  # noqa: E402,F401
 from .api.aliases import ValuesIndices  # noqa: E402
-from .api.elementwise import clamp, lerp  # noqa: E402
-from .api.linalg import norm, outer  # noqa: E402
+from .api.elementwise import allclose, clamp, isclose, lerp  # noqa: E402
+from .api.linalg import diag, norm, outer, torch_diagonal as diagonal  # noqa: E402
+from .api.torch_names import *  # noqa: E402,F401,F403
 from .api.transfer import realize  # noqa: E402
-from .random import (manual_seed, rand, rand_like, randn, randn_like, randperm,  # noqa: E402
+from .random import (Generator, bernoulli, manual_seed, multinomial, rand, rand_like, randn, randn_like, randperm,  # noqa: E402
                      torch_randint as randint)
 from .shapes import broadcast_shapes  # noqa: E402
 

@@ -66,6 +66,14 @@ default_int = int64
 default_complex = complex64
 
 
+def set_default_float(dtype: DType) -> None:
+    """Make ``dtype`` (float32 or float64) the default float, and its complex counterpart the default complex
+    (PyTorch's ``set_default_dtype``; read at call time as ``dtypes.default_float`` everywhere)."""
+    global default_float, default_complex
+    default_float = dtype
+    default_complex = complex128 if dtype is float64 else complex64
+
+
 def from_name(name: str) -> DType:
     return _BY_NAME[name]
 

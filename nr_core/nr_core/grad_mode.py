@@ -69,3 +69,10 @@ class set_grad_enabled(_GradSwitch):
     def __call__(self, fn):
         state.enabled = self._prev  # used as a decorator: the mode applies inside calls only
         return super().__call__(fn)
+
+
+class inference_mode(_GradSwitch):
+    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``inference_mode(False)`` leaves grad mode on)."""
+
+    def __init__(self, mode: bool = True):
+        self._mode = not mode

@@ -69,11 +69,6 @@ def _correction(correction, unbiased) -> float:
 # PyTorch spellings that nr spells differently, and how: reading one raises an AttributeError that says so.
 # (Properties on these names only: a __getattr__ would slow every attribute read of every array.)
 TORCH_HINTS = {
-    "nonzero": "nr.nonzero(x) returns the standard's tuple of index arrays; nr.stack(nr.nonzero(x), axis=1) is "
-               "PyTorch's (N, ndim) form",
-    "masked_select": "index with the mask: x[mask]",
-    "softmax": "use nr_nn.functional.softmax(x, dim) (torch.nn.functional.softmax)",
-    "log_softmax": "use nr_nn.functional.log_softmax(x, dim)",
     "stride": "nr arrays have no strides: memory layouts are the backend's",
     "storage": "nr arrays expose no storage: use x.numpy() or DLPack (nr.from_dlpack, x.__dlpack__)",
     "data_ptr": "nr arrays expose no pointer: use DLPack (x.__dlpack__) to share memory",
@@ -82,6 +77,14 @@ TORCH_HINTS = {
     "half": "this nr has no float16 yet",
     "type": "cast with x.to(dtype) or x.astype(dtype); x.dtype is the dtype",
 }
+
+
+def _nn_functional(method: str):
+    try:
+        import nr_nn.functional as F
+    except ImportError:
+        raise AttributeError(f"Tensor.{method} needs nr-nn (pip install nr-nn), which holds the op") from None
+    return F
 
 
 class TensorMethods:
@@ -379,6 +382,39 @@ class TensorMethods:
     def masked_fill(self, mask, value):
         return _ns.masked_fill(self, mask, value)
 
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1):
+        return _ns.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0):
+        return _ns.diag(self, diagonal)
+
+    def trace(self):
+        return _ns.api.linalg.torch_trace(self)  # nr_core.trace is the tracer package
+
+    def masked_select(self, mask):
+        """The elements where ``mask`` (broadcast with ``self``) is true, as a 1-D array."""
+        shape = _ns.broadcast_shapes(self.shape, mask.shape)
+        return _ns.broadcast_to(self, shape)[_ns.broadcast_to(mask, shape)]
+
+    def nonzero(self, *, as_tuple: bool = False):
+        """PyTorch's ``(n, ndim)`` int64 indices of the non-zero elements (``as_tuple=True``: the standard's tuple)."""
+        if as_tuple:
+            return _ns.nonzero(self if self.ndim else _ns.reshape(self, (1,)))
+        if not self.ndim:
+            return _ns.zeros((int(bool(self)), 0), dtype=_ns.int64, device=self._device)
+        return _ns.stack(_ns.nonzero(self), axis=1)
+
+    def equal(self, other) -> bool:
+        """Same shape and elements (PyTorch's ``x.equal``; ``nr.equal`` is the standard's elementwise one)."""
+        return self.shape == other.shape and bool(_ns.all(_ns.equal(self, other)))
+
+    # softmax lives in nr_nn (it is one of its fused ops); looked up when called, so nr_core needs no nr_nn
+    def softmax(self, dim: int, dtype=None):
+        return _nn_functional("softmax").softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim: int, dtype=None):
+        return _nn_functional("log_softmax").log_softmax(self, dim, dtype=dtype)
+
     # ---- arithmetic and math -------------------------------------------------------------------------
     def add(self, other, *, alpha=1):
         return _ns.add(self, other if alpha == 1 else other * alpha)
@@ -430,6 +466,12 @@ class TensorMethods:
         return _ns.clip(self, min, max)
 
     clamp = clip
+
+    def isclose(self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+        return _ns.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        return _ns.allclose(self, other, rtol, atol, equal_nan)
 
     def lerp(self, end, weight):
         return _ns.lerp(self, end, weight)
@@ -504,6 +546,12 @@ class TensorMethods:
 
     def scatter_add_(self, dim: int, index, src):
         return store(self, _ns.scatter_add(self, dim, index, src), "scatter_add_")
+
+    def multinomial(self, num_samples: int, replacement: bool = False):
+        return _ns.random.multinomial(self, num_samples, replacement)
+
+    def bernoulli(self, p=None):
+        return _ns.random.bernoulli(self, p)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0):
         return store(self, _ns.random.uniform(self.shape, a, b, dtype=self._dtype, device=self._device), "uniform_")

@@ -81,6 +81,9 @@ OPS: dict[str, OpDef] = {}
 PRIMITIVES: set[str] = set()  # every backend has a kernel for each (the kit's coverage test checks)
 DECOMPOSITIONS: dict[str, Callable[..., Any]] = {}  # op -> fn(*inputs, **params) written in nr ops
 VJPS: dict[str, Callable] = {}  # op -> gradient rule handed to the grad engine (plugins' ops)
+# op -> the indices of its outputs that its vjp reads (a multi-output op's others are not kept, nor checked
+# for in-place changes: ``y = bn(x); y += skip`` must not invalidate a rule that reads only the statistics)
+SAVED_OUTPUTS: dict[str, tuple[int, ...]] = {}
 SAMPLES: dict[str, Callable] = {}  # op -> samples(op_name, dtypes) yielding nr_core.samples.Sample
 # op -> {backend name or Backend subclass: kernel(backend, *buffers, **params)}; installed into each matching
 # backend's kernel dict (as a bound method), unless the backend brings its own kernel for that op
@@ -88,9 +91,10 @@ KERNELS: dict[str, dict[Any, Callable]] = {}
 
 
 def register(opdef: OpDef, decomposition: Callable | None = None, vjp: Callable | None = None,
-             samples: Callable | None = None, kernels: dict | None = None) -> None:
+             samples: Callable | None = None, kernels: dict | None = None,
+             saved_outputs: tuple[int, ...] | None = None) -> None:
     """Add ``opdef`` with what comes with it. Re-registering an identical definition adds to it; a different
-    definition under a taken name is refused."""
+    definition under a taken name is refused. ``saved_outputs``: which outputs ``vjp`` reads (default all)."""
     if not isinstance(opdef, OpDef):
         raise TypeError(f"register: expected an nr_core.optable.OpDef, got {type(opdef).__name__}")
     prev = OPS.get(opdef.name)
@@ -107,6 +111,12 @@ def register(opdef: OpDef, decomposition: Callable | None = None, vjp: Callable 
             table[opdef.name] = value
     if kernels:
         KERNELS.setdefault(opdef.name, {}).update(kernels)
+    if saved_outputs is not None:
+        nout = max(opdef.nout, 1)
+        if not all(isinstance(i, int) and 0 <= i < nout for i in saved_outputs):
+            raise ValueError(f"register: saved_outputs of {opdef.name!r} must be output indices below {nout}, "
+                             f"got {saved_outputs!r}")
+        SAVED_OUTPUTS[opdef.name] = tuple(saved_outputs)
 
 
 def kernels_for(backend) -> dict[str, Callable]:

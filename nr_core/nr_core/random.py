@@ -12,12 +12,19 @@ from .api.creation import _creation, _shape_arg, asarray
 from .plugins import REGISTRY
 from .shapes import as_index
 
-_rng = np.random.default_rng()
+_initial_seed = [int(np.random.SeedSequence().entropy % 2**63)]
+_rng = np.random.default_rng(_initial_seed[0])
+
+
+def initial_seed() -> int:
+    """The seed last given to ``seed`` (or drawn at start-up), as PyTorch's ``initial_seed``."""
+    return _initial_seed[0]
 
 
 def seed(n: int) -> None:
     """Seed the global generator (host draws, samplers, shuffling) and every loaded backend's generator."""
     global _rng
+    _initial_seed[0] = int(n)
     _rng = np.random.default_rng(n)
     for status in REGISTRY.statuses.values():
         if status.backend is not None and status.available:
@@ -119,3 +126,88 @@ def randperm(n: int, *, dtype=None, device=None):
     """PyTorch's name for ``permutation``."""
     out = permutation(n, device=device)
     return out if dtype is None else out.astype(dtype)
+
+
+class Generator:
+    """PyTorch's ``Generator``: a host random generator of its own, for samplers and splits
+    (``random_split(ds, lengths, generator=nr.Generator().manual_seed(42))``, ``DataLoader(generator=)``).
+    It reseeds in place, so whoever holds it (a loader) sees ``manual_seed`` called later."""
+
+    def __init__(self, device="cpu") -> None:
+        self.device = device
+        self._seed = int(np.random.SeedSequence().entropy % 2**63)
+        self.host = np.random.default_rng(self._seed)  # the NumPy generator nr_data draws from
+
+    def manual_seed(self, seed: int) -> "Generator":
+        self._seed = as_index(seed, "seed", "Generator.manual_seed")
+        self.host.bit_generator.state = np.random.default_rng(self._seed).bit_generator.state
+        return self
+
+    def seed(self) -> int:
+        self.manual_seed(int(np.random.SeedSequence().entropy % 2**63))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.host.bit_generator.state
+
+    def set_state(self, state: dict) -> "Generator":
+        self.host.bit_generator.state = state
+        return self
+
+
+def _probabilities(x, op: str):
+    from .array_object import Tensor
+    if not isinstance(x, Tensor) or x._dtype.kind != "float" or x.ndim not in (1, 2) or x.shape[-1] == 0:
+        what = f"{x.dtype} array of shape {x.shape}" if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"{op}: expected a 1-D or 2-D floating-point array of weights, got {what}")
+    return x.detach()
+
+
+def multinomial(x, num_samples: int, replacement: bool = False, *, generator=None):
+    """Indices drawn from the categories of each row of ``x`` (non-negative weights, not necessarily summing to 1),
+    as PyTorch's ``multinomial``: with replacement by inverse CDF, without by the Gumbel top-k trick (the same
+    distribution as drawing one at a time and removing it). int64, shape ``(num_samples,)`` or ``(rows, num_samples)``."""
+    import nr_core as nr
+    if generator is not None:
+        raise TypeError("multinomial: generator= is not supported; seed the global generator with nr.manual_seed")
+    p = _probabilities(x, "multinomial")
+    k = as_index(num_samples, "num_samples", "multinomial")
+    rows = p if p.ndim == 2 else nr.reshape(p, (1, -1))
+    n, c = rows.shape
+    if k <= 0:
+        raise ValueError(f"multinomial: num_samples must be positive, got {k}")
+    if not bool(nr.all(nr.isfinite(rows))) or bool(nr.any(rows < 0)):
+        raise ValueError("multinomial: weights must be finite and non-negative")
+    positive = nr.sum(nr.astype(rows > 0, nr.int64), axis=1)
+    if bool(nr.any(positive == 0)):
+        raise ValueError("multinomial: every row needs a positive weight (a row sums to 0)")
+    if not replacement and (k > c or bool(nr.any(positive < k))):
+        raise ValueError(f"multinomial: cannot draw {k} samples without replacement from rows with "
+                         f"{int(nr.min(positive))} non-zero weights of {c}")
+    if replacement:
+        cdf = nr.cumulative_sum(rows, axis=1)
+        u = uniform((n, k), dtype=rows.dtype, device=rows.device) * cdf[:, -1:]
+        # the first category whose cumulative weight exceeds u: how many do not
+        out = nr.sum(nr.astype(nr.expand_dims(cdf, axis=1) <= nr.expand_dims(u, axis=2), nr.int64), axis=2)
+        out = nr.minimum(out, c - 1)  # u rounded up to the total
+    else:
+        tiny = float(nr.finfo(rows.dtype).smallest_normal)
+        u = nr.clip(uniform((n, c), dtype=rows.dtype, device=rows.device), tiny, 1.0 - 1e-7)
+        keys = nr.log(rows) - nr.log(-nr.log(u))  # log(0) = -inf: zero weights come last
+        with np.errstate(divide="ignore"):
+            out = nr.argsort(keys, axis=1, descending=True, stable=True)[:, :k]
+    out = nr.astype(out, nr.int64)
+    return out if x.ndim == 2 else nr.reshape(out, (k,))
+
+
+def bernoulli(x, p=None, *, generator=None):
+    """0/1 draws (``x``'s dtype) with probability ``x`` elementwise, or ``p`` for every element, as PyTorch's."""
+    import nr_core as nr
+    if generator is not None:
+        raise TypeError("bernoulli: generator= is not supported; seed the global generator with nr.manual_seed")
+    prob = x.detach() if p is None else p
+    u = uniform(x.shape, dtype=x.dtype, device=x.device)
+    return nr.astype(u < prob, x.dtype)

@@ -11,9 +11,11 @@ def check_generator(generator, where: str):
     """Validate ``generator`` once; ints become a Generator so successive epochs differ but stay reproducible."""
     if generator is None or isinstance(generator, np.random.Generator):
         return generator
+    if isinstance(generator, _nr_random.Generator):  # PyTorch's spelling: its NumPy generator, reseeded in place
+        return generator.host
     if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"{where}: generator must be None, an int seed or a numpy.random.Generator, "
+    raise TypeError(f"{where}: generator must be None, an int seed, an nr.Generator or a numpy.random.Generator, "
                     f"got {type(generator).__name__}")
 
 

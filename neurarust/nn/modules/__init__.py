@@ -24,6 +24,7 @@ LAYOUT = {
                "AvgPool1d AvgPool2d AvgPool3d MaxPool1d MaxPool2d MaxPool3d",
     "flatten": "Flatten Unflatten",
     "pixelshuffle": "PixelShuffle PixelUnshuffle",
+    "upsampling": "Upsample UpsamplingBilinear2d UpsamplingNearest2d",
     "sparse": "Embedding",
     "rnn": "GRU GRUCell LSTM LSTMCell RNN RNNBase RNNCell",
     "transformer": "Transformer TransformerDecoder TransformerDecoderLayer TransformerEncoder "

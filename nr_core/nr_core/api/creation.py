@@ -18,8 +18,10 @@ from .transfer import check_chunks, from_dlpack as _from_dlpack
 __all__ = ["arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "from_numpy", "full", "full_like",
            "linspace", "meshgrid", "ones", "ones_like", "tensor", "tril", "triu", "zeros", "zeros_like"]
 
-_PY_DEFAULTS = {np.dtype("float64"): _d.default_float, np.dtype("complex128"): _d.default_complex,
-                np.dtype("int64"): _d.default_int}
+# the host dtype NumPy gives Python scalars and lists -> the attribute of dtypes holding nr's default (read at call
+# time: set_default_dtype changes it)
+_PY_DEFAULTS = {np.dtype("float64"): "default_float", np.dtype("complex128"): "default_complex",
+                np.dtype("int64"): "default_int"}
 
 
 def _dtype_arg(dtype, op: str):
@@ -140,7 +142,8 @@ def _from_python(obj, dtype):
         return host, _d.from_numpy_dtype(host.dtype)
     if host.dtype.kind == "u":  # ints past int64 made numpy pick uint64
         raise OverflowError("asarray: a Python int does not fit in int64; pass dtype=nr.uint64")
-    nr_dt = _PY_DEFAULTS.get(host.dtype) or _d.from_numpy_dtype(host.dtype)
+    default = _PY_DEFAULTS.get(host.dtype)
+    nr_dt = getattr(_d, default) if default else _d.from_numpy_dtype(host.dtype)
     if nr_dt.numpy != host.dtype:
         host = host.astype(nr_dt.numpy)
     return host, nr_dt

@@ -277,3 +277,27 @@ def lerp(input, end, weight, /) -> Tensor:
     if isinstance(weight, (int, float)) and weight >= 0.5:
         return end - (end - input) * (1.0 - weight)
     return input + (end - input) * weight
+
+
+def isclose(input, other, /, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """``|input - other| <= atol + rtol * |other|`` elementwise, as PyTorch's ``isclose`` (infinities are close
+    only to themselves; NaNs to each other only with ``equal_nan``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"isclose: expected an nr array, got {type(input).__name__}")
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"isclose: rtol and atol must be non-negative, got {rtol} and {atol}")
+    other = other if isinstance(other, Tensor) else nr.asarray(other, dtype=input._dtype, device=input._device)
+    if input._dtype.kind in ("bool", "int", "uint") and other._dtype.kind in ("bool", "int", "uint"):
+        if input._dtype.kind == "bool" or other._dtype.kind == "bool":
+            return nr.equal(input, other)
+    with np.errstate(invalid="ignore", over="ignore"):
+        near = nr.abs(input - other) <= atol + rtol * nr.abs(other)
+        close = nr.equal(input, other) | (near & nr.isfinite(input) & nr.isfinite(other))
+    if equal_nan and (input._dtype.kind in ("float", "complex") or other._dtype.kind in ("float", "complex")):
+        close = close | (nr.isnan(input) & nr.isnan(other))
+    return close
+
+
+def allclose(input, other, /, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether every element is ``isclose``, as a Python bool (PyTorch's ``allclose``)."""
+    return bool(nr.all(isclose(input, other, rtol, atol, equal_nan)))

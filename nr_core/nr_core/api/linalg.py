@@ -291,3 +291,40 @@ def norm(x, /, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     if isinstance(p, str):
         raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
     return vector_norm(x, axis=axes, keepdims=keepdim, ord=p)
+
+
+# ---- PyTorch's diagonal spellings (top-level in nr_core; the standard's are nr.linalg.diagonal/trace) ------------
+def torch_diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The ``offset``-th diagonal of the matrices spanned by ``dim1`` and ``dim2``, as the last axis (PyTorch's
+    ``diagonal``; ``nr.linalg.diagonal`` uses the last two axes)."""
+    from .manipulation import permute_dims
+    from ..shapes import normalize_axis
+    a, b = normalize_axis(dim1, input.ndim, "diagonal"), normalize_axis(dim2, input.ndim, "diagonal")
+    if a == b:
+        raise ValueError(f"diagonal: dim1 and dim2 must differ, got {dim1} and {dim2}")
+    rest = [d for d in range(input.ndim) if d not in (a, b)]
+    return diagonal(permute_dims(input, tuple(rest) + (a, b)), offset=offset)
+
+
+def diag(input, diagonal: int = 0) -> Tensor:
+    """PyTorch's ``diag``: the ``diagonal``-th diagonal of a matrix, or the square matrix with a vector on it."""
+    from .creation import zeros
+    if not isinstance(input, Tensor) or input.ndim not in (1, 2):
+        raise ValueError(f"diag: expected a 1-D or 2-D nr array, got {getattr(input, 'shape', type(input).__name__)}")
+    if input.ndim == 2:
+        return torch_diagonal(input, diagonal)
+    n, k = input.shape[0], diagonal
+    out = zeros((n + abs(k), n + abs(k)), dtype=input._dtype, device=input._device)
+    rows = [i + max(-k, 0) for i in range(n)]
+    cols = [i + max(k, 0) for i in range(n)]
+    from .creation import asarray
+    from .indexing import scatter_add
+    flat = asarray([r * (n + abs(k)) + c for r, c in zip(rows, cols)], device=input._device)
+    return scatter_add(out.reshape((-1,)), 0, flat, input).reshape(out.shape)
+
+
+def torch_trace(input) -> Tensor:
+    """The sum of a matrix's main diagonal (PyTorch's ``trace``: 2-D input only)."""
+    if not isinstance(input, Tensor) or input.ndim != 2:
+        raise ValueError(f"trace: expected a 2-D nr array, got {getattr(input, 'shape', type(input).__name__)}")
+    return trace(input)

@@ -9,6 +9,9 @@ from .samples import SAMPLES as _BASE_SAMPLES
 
 ALL = (conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS + linear.OPS + loss.OPS
        + binary_cross_entropy.OPS + recurrent.OPS + attention.OPS)
+# multi-output ops whose rule reads only some outputs: the others may be modified in place afterwards, as in
+# PyTorch (``out = bn(conv(x)); out += shortcut``; a pooled map fed to an in-place ReLU)
+SAVED_OUTPUTS = {"batch_norm": (1, 2), "max_pool": (1,), "scaled_dot_product_attention": (1,)}
 # op name -> kit samples: the first families' live in ``samples``, later ones beside their ops
 SAMPLES = {**_BASE_SAMPLES, **normalization.SAMPLES, **linear.SAMPLES, **loss.SAMPLES, **recurrent_samples.SAMPLES,
            **attention.SAMPLES}

@@ -145,7 +145,9 @@ def _recompute_vjp(forward, inputs, params, cotangents):
     get none; None for None inputs) for the outputs' ``cotangents`` (None: no gradient). While a graph is being
     built, inputs that require grad are used as they are, so the result can be differentiated again."""
     engine = grad_engine("the recurrent ops' gradient")
-    create = _grad_state.enabled
+    # a graph of the gradient only where something it depends on requires grad (double backward), not whenever
+    # grad mode is on (a direct call of the backward op must return plain arrays)
+    create = _grad_state.enabled and any(t is not None and t.requires_grad for t in (*inputs, *cotangents))
     with nr.enable_grad():
         xs = [None if t is None else t if (create and t.requires_grad) else t.detach().requires_grad_(True)
               for t in inputs]
