@@ -12,8 +12,8 @@ from types import ModuleType as _ModuleType
 from ._version import __version__
 from . import dtypes as _dtypes
 from .devices import Device
-from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8, int16, int32, int64,  # noqa: A004
-                     uint8, uint16, uint32, uint64)
+from .dtypes import (DType, bfloat16, bool, complex64, complex128, float16, float32, float64, int8, int16,  # noqa: A004
+                     int32, int64, uint8, uint16, uint32, uint64)
 from .errors import DeviceMismatchError, DeviceUnavailableError, PluginError
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .hookspecs import hookimpl
@@ -35,7 +35,8 @@ from .api.searching import *  # noqa: E402,F401,F403
 from .api.sets import *  # noqa: E402,F401,F403
 from .api.sorting import *  # noqa: E402,F401,F403
 from .api.statistical import *  # noqa: E402,F401,F403
-from . import api, random  # noqa: E402
+from . import amp, api, random  # noqa: E402
+from .amp import autocast  # noqa: E402
 from .api import fft, linalg, operators as _operators, transfer as _transfer  # noqa: E402,F401
 from .shapes import broadcast_shapes  # noqa: E402
 
@@ -67,5 +68,5 @@ _sys.modules[__name__ + ".fft"] = fft
 
 # every public name: the table's namespace functions, the frontends, dtypes, constants, extension modules
 __all__ = sorted(n for n, v in globals().items() if not n.startswith("_") and n != "annotations"
-                 and (not isinstance(v, _ModuleType) or n in ("fft", "linalg", "random")))
+                 and (not isinstance(v, _ModuleType) or n in ("amp", "fft", "linalg", "random")))
 del _tensor_module, annotations

@@ -18,6 +18,10 @@ MATMUL = FAMILY.add(OpDef("matmul", "linalg", 2, "numeric"))
 TENSORDOT = FAMILY.add(OpDef("tensordot", "linalg", 2, "numeric", primitive=False))
 VECDOT = FAMILY.add(OpDef("vecdot", "linalg", 2, "numeric", primitive=False))
 
+# autocast: the products are what 16-bit arithmetic is for
+FAMILY.amp("low", "matmul", "vecdot")
+FAMILY.amp("promote", "tensordot")
+
 
 @FAMILY.decomposition("tensordot")
 def _tensordot(x1, x2, axes=2):

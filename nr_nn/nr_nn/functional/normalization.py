@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import nr_core as nr
+from nr_core.amp import autocast_policy
 
 from ..ops.normalization import layer_norm as _layer_norm_op
 from ._checks import floating, same
@@ -55,6 +56,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _affine(out, weight, bias, shape)
 
 
+@autocast_policy("layer_norm", "fp32")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     x = floating(input, "layer_norm")
     same("layer_norm", x, weight, bias)
@@ -67,6 +69,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     return _affine(_layer_norm_op(x, len(shape), float(eps)), weight, bias, shape)
 
 
+@autocast_policy("group_norm", "fp32")
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
     x = floating(input, "group_norm")
     same("group_norm", x, weight, bias)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from . import conv, normalization, pooling, rnn, softmax, special
 
 ALL = conv.OPS + pooling.OPS + softmax.OPS + normalization.OPS + special.OPS + rnn.OPS
+# autocast policies of these ops (the functional frontends that check dtypes declare theirs with the function)
+AMP = {"conv": "low", "conv_transpose": "low", "lstm_cell": "low", "softmax": "fp32", "log_softmax": "fp32",
+       "layer_norm": "fp32"}
 
 
 def ensure_registered() -> None:
