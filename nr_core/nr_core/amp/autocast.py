@@ -119,6 +119,17 @@ def _check_device(kind: str, dtype: _d.DType) -> None:
                         f"{be.name!r})")
 
 
+@contextlib.contextmanager
+def outside_autocast():
+    """Suspend this thread's autocast (``Tensor.backward`` runs in it: gradient rules are not cast)."""
+    st = _state
+    busy, st.busy = st.busy, True
+    try:
+        yield
+    finally:
+        st.busy = busy
+
+
 def is_autocast_enabled(device_type: str = "cpu") -> bool:
     """Whether ops on ``device_type`` arrays are autocast in this thread right now."""
     return device_type in _state.active

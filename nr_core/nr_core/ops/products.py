@@ -19,8 +19,7 @@ TENSORDOT = FAMILY.add(OpDef("tensordot", "linalg", 2, "numeric", primitive=Fals
 VECDOT = FAMILY.add(OpDef("vecdot", "linalg", 2, "numeric", primitive=False))
 
 # autocast: the products are what 16-bit arithmetic is for
-FAMILY.amp("low", "matmul", "vecdot")
-FAMILY.amp("promote", "tensordot")
+FAMILY.amp("low", "matmul", "tensordot", "vecdot")
 
 
 @FAMILY.decomposition("tensordot")

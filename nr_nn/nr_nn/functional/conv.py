@@ -47,6 +47,7 @@ def _finish(out, bias, nd, batched):
     return out if batched else out[0]
 
 
+@autocast_policy("conv_nd", "low")
 def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1, *, nd: int | None = None,
             fn: str = "conv_nd"):
     """Cross-correlation over the trailing ``nd`` dims (inferred from the weight when not given)."""
@@ -90,6 +91,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return conv_nd(input, weight, bias, stride, padding, dilation, groups, nd=3, fn="conv3d")
 
 
+@autocast_policy("conv_transpose_nd", "low")
 def conv_transpose_nd(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                       dilation=1, *, nd: int | None = None, fn: str = "conv_transpose_nd"):
     """The adjoint of ``conv_nd``; weight (in_channels, out_channels / groups, *kernel)."""

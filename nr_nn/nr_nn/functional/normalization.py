@@ -4,10 +4,11 @@ from __future__ import annotations
 import math
 
 import nr_core as nr
+from nr_core.dtypes import LOW_PRECISION
 from nr_core.amp import autocast_policy
 
 from ..ops.normalization import layer_norm as _layer_norm_op
-from ._checks import floating, same
+from ._checks import floating, same, same_or_float32
 
 
 def _channel_shape(x):
@@ -26,7 +27,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                momentum: float = 0.1, eps: float = 1e-5):
     """Normalise over every axis but the channel axis 1; in training, update the running statistics in place."""
     x = floating(input, "batch_norm")
-    same("batch_norm", x, running_mean, running_var, weight, bias)
+    same_or_float32("batch_norm", x, running_mean, running_var, weight, bias)
+    low = x.dtype if x.dtype in LOW_PRECISION else None
+    if low is not None:  # statistics and normalisation in float32, the result stored back in 16 bits
+        x = nr.astype(x, nr.float32)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected at least a 2-D input (N, C, ...), got shape {x.shape}")
     c = x.shape[1]
@@ -53,7 +57,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when training=False")
         out = (x - nr.reshape(running_mean, shape)) / nr.sqrt(nr.reshape(running_var, shape) + eps)
-    return _affine(out, weight, bias, shape)
+    out = _affine(out, weight, bias, shape)
+    return out if low is None else nr.astype(out, low)
 
 
 @autocast_policy("layer_norm", "fp32")
@@ -85,7 +90,10 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
     x = floating(input, "instance_norm")
-    same("instance_norm", x, running_mean, running_var, weight, bias)
+    same_or_float32("instance_norm", x, running_mean, running_var, weight, bias)
+    low = x.dtype if x.dtype in LOW_PRECISION else None
+    if low is not None:  # as batch_norm
+        x = nr.astype(x, nr.float32)
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected an input (N, C, *spatial), got shape {x.shape}")
     n, c = x.shape[:2]
@@ -102,7 +110,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                 running_var.copy_(running_var * (1 - momentum) + var * momentum)
     else:
         out = (x - nr.reshape(running_mean, shape)) / nr.sqrt(nr.reshape(running_var, shape) + eps)
-    return _affine(out, weight, bias, shape)
+    out = _affine(out, weight, bias, shape)
+    return out if low is None else nr.astype(out, low)
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
