@@ -18,6 +18,12 @@ from . import exprs
 IDX = np.dtype(np.int64)
 
 
+def key(dt) -> str:
+    """A dtype's str (the generators' cache keys); kept as given when it is one already, since ``np.dtype`` turns
+    bfloat16's ``'<V2'`` back into a plain void dtype."""
+    return dt if isinstance(dt, str) else np.dtype(dt).str
+
+
 @dataclass(frozen=True)
 class Dialect:
     """Spelling of one C-like kernel language."""
@@ -32,7 +38,21 @@ class Dialect:
     fp64_pragma: str = ""
 
     def ctype(self, dt) -> str:
-        return self.types[np.dtype(dt).str]
+        """The storage type (the 16-bit floats are moved as ``ushort`` bits)."""
+        return self.types[key(dt)]
+
+    def vtype(self, dt) -> str:
+        """The type values are computed in (float for the 16-bit floats)."""
+        s = key(dt)
+        return "float" if s in exprs.LOW_FLOATS else self.types[s]
+
+    def load(self, dt, ptr: str, idx: str) -> str:
+        fmt = exprs.LOW_FLOATS.get(key(dt))
+        return f"nr_{fmt}_load({ptr}[{idx}])" if fmt else f"{ptr}[{idx}]"
+
+    def store(self, dt, ptr: str, idx: str, value: str) -> str:
+        fmt = exprs.LOW_FLOATS.get(key(dt))
+        return f"{ptr}[{idx}] = nr_{fmt}_store({value})" if fmt else f"{ptr}[{idx}] = {value}"
 
     def gid(self, axis: int = 0) -> str:
         return self.thread_ids["global"].format(axis)
@@ -63,9 +83,10 @@ class Dialect:
 _NP_TYPES = {np.dtype(k).str: v for k, v in (
     (np.bool_, "uchar"), (np.int8, "char"), (np.int16, "short"), (np.int32, "int"), (np.int64, "long"),
     (np.uint8, "uchar"), (np.uint16, "ushort"), (np.uint32, "uint"), (np.uint64, "ulong"),
-    (np.float32, "float"), (np.float64, "double"),
+    (np.float16, "ushort"), (np.float32, "float"), (np.float64, "double"),
     # complex values are only moved (copies, gathers, scatter-adds), for which a two-vector is exact
     (np.complex64, "float2"), (np.complex128, "double2"))}
+_NP_TYPES.update({s: "ushort" for s in exprs.LOW_FLOATS})  # bfloat16's bits, moved like float16's
 
 OPENCL = Dialect(
     name="opencl",
@@ -99,7 +120,8 @@ class _Params:
         self.dtypes.append(None)
 
     def arg(self, dt, *names: str) -> None:
-        dt = np.dtype(dt)
+        # 16-bit scalars arrive as float (rounded to their dtype on the host)
+        dt = np.dtype(np.float32) if key(dt) in exprs.LOW_FLOATS else np.dtype(dt)
         for nm in names:
             self.params.append(("arg", self.d.ctype(dt), nm))
             self.dtypes.append(np.dtype(np.uint8) if dt.kind == "b" else dt)
@@ -161,20 +183,25 @@ def elementwise(ins: tuple, consts: tuple, code: tuple, out: tuple, nd: int, d: 
 
     helpers, body = {}, [f"    long g = {d.gid(0)};\n    if (g >= n) return;\n", coords("g", "d", nd)]
     for i, (dt, contig) in enumerate(ins):
-        body.append(f"    {d.ctype(dt)} i{i} = in{i}[{at(f'x{i}', contig)}];\n")
+        body.append(f"    {d.vtype(dt)} i{i} = {d.load(dt, f'in{i}', at(f'x{i}', contig))};\n")
     for t, (op, odt, rdt, refs) in enumerate(code):
-        T, R = d.ctype(odt), d.ctype(rdt)
+        T, R = d.vtype(odt), d.vtype(rdt)
         if op == "astype":
             src = f"({R})({refs[0]} != 0)" if np.dtype(rdt) == np.bool_ else f"({R})({refs[0]})"
         else:
-            tpl = exprs.template(op, len(refs), np.dtype(odt))
+            tpl = exprs.template(op, len(refs), np.dtype(np.float32) if odt in exprs.LOW_FLOATS else np.dtype(odt))
             src = tpl.format(T=T, **dict(zip("abc", refs)))
             for h, htpl in exprs.HELPERS.items():
                 if h + "_" in src:
                     helpers[(h, T)] = htpl.format(T=T)
+        low = exprs.LOW_FLOATS.get(rdt)
+        if low:  # every 16-bit result is rounded, so a fused expression equals its ops run one by one
+            src = f"nr_{low}_round((float)({src}))"
         body.append(f"    {R} t{t} = ({R})({src});\n")
-    body.append(f"    out[{at('o', out[1])}] = t{len(code) - 1};\n")
+    body.append(f"    {d.store(out[0], 'out', at('o', out[1]), f't{len(code) - 1}')};\n")
     dts = [dt for dt, _ in ins] + list(consts) + [out[0]] + [c[1] for c in code]
+    if any(key(x) in exprs.LOW_FLOATS for x in dts):
+        helpers["low"] = exprs.LOW_HELPERS
     return _kernel(d, p, "nr_ew", "".join(body), dts, "".join(helpers.values()))
 
 
