@@ -33,11 +33,17 @@ def _np_dtype(dt):
     return None if dt is None else dt.numpy
 
 
+def _narrow(x, low):
+    """``x`` rounded to the 16-bit ``low``; overflow gives inf, as 16-bit arithmetic does (no NumPy warning)."""
+    with np.errstate(over="ignore"):
+        return x.astype(low)
+
+
 def _restore(out, low):
     if isinstance(out, tuple):
         return tuple(_restore(o, low) for o in out)
     dt = getattr(out, "dtype", None)
-    return out.astype(low) if dt is not None and dt.kind == "f" and dt != low else out
+    return _narrow(out, low) if dt is not None and dt.kind == "f" and dt != low else out
 
 
 def upcast(fn):
@@ -131,7 +137,7 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
         wide = ACCUMULATE.get(x1.dtype)
         if wide is None:
             return self.xp.matmul(x1, x2)
-        return self.xp.matmul(x1.astype(wide), x2.astype(wide)).astype(x1.dtype)
+        return _narrow(self.xp.matmul(x1.astype(wide), x2.astype(wide)), x1.dtype)
 
     def k_astype(self, x, dtype, copy=True):
         return x.astype(dtype.numpy, copy=copy)
@@ -142,7 +148,7 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
         wide = ACCUMULATE.get(x.dtype) if dtype is None else None
         if wide is None:
             return fn(x, dtype=_np_dtype(dtype), **kw)
-        return self.xp.asarray(fn(x, dtype=wide, **kw)).astype(x.dtype)
+        return _narrow(self.xp.asarray(fn(x, dtype=wide, **kw)), x.dtype)
 
     def k_sum(self, x, axis=None, keepdims=False, dtype=None):
         return self._accumulated(self.xp.sum, x, dtype, axis=axis, keepdims=keepdims)
@@ -182,7 +188,7 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
 
     def k_logsumexp(self, x, axis=None, keepdims=False):
         if x.dtype in ACCUMULATE:
-            return self.k_logsumexp(x.astype(ACCUMULATE[x.dtype]), axis, keepdims).astype(x.dtype)
+            return _narrow(self.k_logsumexp(x.astype(ACCUMULATE[x.dtype]), axis, keepdims), x.dtype)
         xp = self.xp
         m = xp.max(x, axis=axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
@@ -212,7 +218,7 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
         wide = ACCUMULATE.get(x1.dtype)
         if wide is None:
             return self.xp.tensordot(x1, x2, axes=axes)
-        return self.xp.tensordot(x1.astype(wide), x2.astype(wide), axes=axes).astype(x1.dtype)
+        return _narrow(self.xp.tensordot(x1.astype(wide), x2.astype(wide), axes=axes), x1.dtype)
 
     def k_vecdot(self, x1, x2, axis=-1):
         xp = self.xp

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-GUIDES = ["guide-core.md", "guide-data.md", "guide-optim.md", "guide-autograd.md", "guide-nn.md"]
+GUIDES = ["guide-core.md", "guide-data.md", "guide-optim.md", "guide-autograd.md", "guide-nn.md", "guide-amp.md"]
 TIMEOUT_S = 180
 
 _BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)

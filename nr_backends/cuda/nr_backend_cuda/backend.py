@@ -10,6 +10,7 @@ import functools
 
 import numpy as np
 
+from nr_core import dtypes as _d
 from nr_core.backend import Capabilities
 from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
@@ -18,6 +19,16 @@ from nr_core.optable import OPS
 from .kernels import fused_kernels
 
 INSTALL_HINT = 'pip install "neurarust[cuda]"   (cupy-cuda12x; needs an NVIDIA GPU with a CUDA 12 driver)'
+
+
+def _has_bfloat16(cupy) -> bool:
+    if _d.bfloat16.numpy is None:
+        return False
+    try:
+        x = cupy.ones(2, dtype=_d.bfloat16.numpy)
+        return bool((x + x).get().astype(np.float32).tolist() == [2.0, 2.0])
+    except Exception:  # CuPy versions without it raise TypeError/ValueError/NotImplementedError
+        return False
 
 
 class CudaBackend(NdarrayBackend):
@@ -45,6 +56,8 @@ class CudaBackend(NdarrayBackend):
         if self._count == 0:
             return False, f"CuPy {cupy.__version__} found no CUDA device"
         self.xp = cupy
+        if not _has_bfloat16(cupy):  # float16 is CuPy's own; bfloat16 only where CuPy takes ml_dtypes' dtype
+            self.capabilities = Capabilities(inplace_out=True, dtypes=Capabilities().dtypes - {_d.bfloat16})
         kernels = self.make_kernels()
         kernels.update(fused_kernels(cupy))
         self.kernels.update((name, self.adapt_kernel(name, kernel)) for name, kernel in kernels.items())
