@@ -171,3 +171,11 @@ def test_backward_inside_a_region_keeps_the_forward_dtypes():
     assert w.grad.dtype is nr.float32
     np.testing.assert_allclose(w.grad.numpy(), (np.ones((3, 3)) @ w.detach().numpy().T
                                                 + w.detach().numpy().T @ np.ones((3, 3))), rtol=2e-2, atol=2e-2)
+
+
+def test_nr_amp_prints_the_table_with_plugins_policies():
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "nr_core", "amp"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("low (") and "conv2d()" in out.stdout and "log_softmax" in out.stdout

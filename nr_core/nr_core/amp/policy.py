@@ -59,6 +59,6 @@ def table() -> str:
     lines = []
     for p, names in by.items():
         lines.append(f"{p} ({_MEANING[p]}): {len(names)}")
-        lines.extend("  " + ", ".join(names[i:i + 8]) for i in range(0, len(names), 8))
+        lines.extend("  " + ", ".join(names[i:i + 6]) for i in range(0, len(names), 6))
     lines.append("every other op: unchanged (runs in its inputs' dtypes); name() marks a composite function")
     return "\n".join(lines)
