@@ -63,15 +63,32 @@ def _narrowed(out, low):
 
 
 def in_float32(fn):
-    """``fn`` with 16-bit float operands computed in float32; floating results stored back in 16 bits (unless the
-    caller asked for a result ``dtype``)."""
+    """``fn`` with 16-bit float operands computed in float32; floating results stored back in 16 bits: the
+    operands' dtype, or the result ``dtype`` the caller asked for when that is a 16-bit one."""
     def kernel(*args, **params):
-        low = next((a.dtype for a in args if _is_low(a)), None)
-        if low is None:
+        asked = params.get("dtype")
+        asked_low = asked is not None and asked.numpy is not None and asked.numpy.str in exprs.LOW_FLOATS
+        first_low = next((a.dtype for a in args if _is_low(a)), None)
+        if first_low is None and not asked_low:
             return fn(*args, **params)
+        if asked_low:
+            target, params = asked.numpy, dict(params, dtype=_d.float32)
+        else:  # a wider result dtype asked for is kept; otherwise the operands' 16-bit dtype
+            target = first_low if asked is None else None
         out = fn(*(lazy.cast(a, _F32) if _is_low(a) else a for a in args), **params)
-        return out if params.get("dtype") is not None else _narrowed(out, low)
+        return out if target is None else _narrowed(out, target)
     kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+def _nextafter(fn):
+    """nextafter steps in the dtype's own spacing, which float arithmetic cannot give for 16-bit floats: those
+    go to the host."""
+    on_host = host.fallback("nextafter")
+
+    def kernel(x1, x2):
+        return on_host(x1, x2) if _is_low(x1) else fn(x1, x2)
+    kernel.__name__ = "nextafter"
     return kernel
 
 
@@ -130,6 +147,7 @@ def build_kernels(backend) -> dict[str, Any]:
         k[name] = host.complex_aware(name, k[name], rt)
     for name in IN_FLOAT32:
         k[name] = in_float32(k[name])
+    k["nextafter"] = _nextafter(k["nextafter"])
     for name in CREATED_IN_FLOAT32:
         k[name] = created_in_float32(k[name])
     return k
