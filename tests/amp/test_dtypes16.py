@@ -37,7 +37,8 @@ def test_finfo_equals_torch(low):
     fi, ti = nr.finfo(low), torch.finfo(_T[low])
     assert (fi.bits, fi.eps, fi.max, fi.min, fi.smallest_normal) == (ti.bits, ti.eps, ti.max, ti.min, ti.tiny)
     assert fi.dtype is low
-    assert nr.isdtype(low, "real floating") and low in nr.__array_namespace_info__().dtypes(kind="real floating").values()
+    assert nr.isdtype(low, "real floating")
+    assert low in nr.__array_namespace_info__().dtypes(kind="real floating").values()
 
 
 def test_can_cast_is_safe_casting():

@@ -33,7 +33,8 @@ def _astype_samples(name, dtypes):
             low = 0.0 if src in _d.LOW_PRECISION and dst.kind == "uint" else -2.0
             x = values((2, 3), src, low, 3.0)
             yield Sample(name, (x,), call=lambda a, _t=dst: nr.astype(a, _t),
-                         ref=lambda a, _t=dst: a.astype(_t.numpy), label=f"{src.name}->{dst.name}", ref_in_float32=False,
+                         ref=lambda a, _t=dst: a.astype(_t.numpy), label=f"{src.name}->{dst.name}",
+                         ref_in_float32=False,
                          grad=src.kind == "float" and dst is nr.float64)  # float32 outputs are too coarse for it
 
 

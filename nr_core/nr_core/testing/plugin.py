@@ -88,7 +88,8 @@ def pytest_generate_tests(metafunc):
     for op in _ops_for(metafunc.module):
         for s in cases.samples_for(op.name, dtypes):
             # gradients are checked in float64: a 16-bit sample would repeat its float32 twin
-            if grad_only and not (s.grad and any(_is_float(a) for a in s.args) and not any(_is_low(a) for a in s.args)):
+            if grad_only and not (s.grad and any(_is_float(a) for a in s.args)
+                                  and not any(_is_low(a) for a in s.args)):
                 continue
             params.append(pytest.param(s, id=f"{op.name}-{s.label}"))
     if not params:
