@@ -14,7 +14,7 @@ class Recipe:
     """One training step's precision: ``with recipe.autocast():`` around forward and loss, then ``recipe.step``."""
 
     def __init__(self, amp: str | None, device: str) -> None:
-        self.amp, self.kind = amp, nr.Device(device).kind if isinstance(device, str) else device.kind
+        self.amp, self.kind = amp, str(device).split(":")[0]
         # float16's range is narrow: its gradients are scaled; bfloat16 has float32's range and needs no scaler
         self.scaler = nr.amp.GradScaler() if amp == "fp16" else None
         self.skipped = 0
