@@ -237,8 +237,8 @@ class Registry:
         grad_engine.register_engine(name, engine, settings.preferred_grad_engine())
         self._engines_of.setdefault(plugin, []).append(name)
 
-    def _register_op(self, opdef, decomposition=None, vjp=None, samples=None, kernels=None) -> None:
-        optable.register(opdef, decomposition=decomposition, vjp=vjp, samples=samples, kernels=kernels)
+    def _register_op(self, opdef, decomposition=None, vjp=None, samples=None, kernels=None, amp=None) -> None:
+        optable.register(opdef, decomposition=decomposition, vjp=vjp, samples=samples, kernels=kernels, amp=amp)
         if kernels:
             for status in self.statuses.values():
                 if status.available and status.backend is not None:
