@@ -84,6 +84,10 @@ CASES = {
     "multi_margin_loss": ("fp32", [_f(3, 4), _i([0, 3, 1])], F.multi_margin_loss, TF.multi_margin_loss),
     "multilabel_margin_loss": ("fp32", [_f(2, 4), _i([[0, 3, -1, 0], [1, -1, 0, 0]])], F.multilabel_margin_loss,
                                TF.multilabel_margin_loss),
+    # not on PyTorch's lists: runs in its input's dtype, float32 statistics and affine terms allowed with 16 bits
+    "batch_norm": ("unchanged", [_f(2, 3, 4), ("f32", _rng.normal(size=3)), ("f32", _rng.uniform(0.5, 1.5, size=3)),
+                                 ("f32", _rng.normal(size=3)), ("f32", _rng.normal(size=3))],
+                   lambda *a: F.batch_norm(*a, training=True), lambda *a: TF.batch_norm(*a, training=True)),
     "stack": ("promote", [_f(2, 3), ("f32", _rng.normal(size=(2, 3)))], lambda a, b: nr.stack([a, b]),
               lambda a, b: torch.stack([a, b])),
     "cat": ("promote", [_f(2, 3), ("f32", _rng.normal(size=(2, 3)))], lambda a, b: nr.concat([a, b]),
@@ -128,3 +132,18 @@ def test_the_cases_cover_every_policy_of_the_cpu_lists():
     for name, (listed, *_rest) in CASES.items():
         own = aliases.get(name, name.removeprefix("linalg_").removeprefix("fft_"))
         assert nr.amp.policy(own) == listed, f"{own}: nr's policy {nr.amp.policy(own)} != PyTorch's list {listed}"
+
+
+@pytest.mark.parametrize("layer", ["RNN", "LSTM", "GRU"])
+def test_recurrent_layers_match_torch(layer):
+    """The sequence ops (one per layer and direction) return PyTorch's dtypes: RNN and LSTM in bfloat16 (its
+    ``mkldnn_rnn_layer`` is on the lower-precision list), GRU in float32."""
+    import nr_nn as nn
+    torch.manual_seed(0)
+    tm = getattr(torch.nn, layer)(4, 5)
+    x = torch.randn(3, 2, 4)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        want = tm(x)[0].dtype
+    with nr.autocast("cpu", dtype=nr.bfloat16):
+        got = getattr(nn, layer)(4, 5)(nr.asarray(x.numpy()))[0].dtype
+    assert got.name == _NAMES[want], f"{layer}: nr gives {got}, torch {want}"

@@ -66,7 +66,8 @@ def lstm_sequence(xw, h0, c0, w_hh, w_hr=None, reverse: bool = False):
     return apply(LSTM_SEQUENCE, (xw, h0, c0, w_hh, w_hr), {"reverse": bool(reverse)}, xw.dtype)
 
 
-@autocast_policy("gru_sequence", "low")  # cast before the checks: under autocast xw comes in 16 bits, h0 not
+# PyTorch's CPU autocast runs GRU in float32 (only the LSTM/RNN layer is on its lower-precision list)
+@autocast_policy("gru_sequence", "fp32")
 def gru_sequence(xw, h0, w_hh, b_hh=None, reverse: bool = False):
     """GRU over a sequence (torch's gates r, z, n; ``b_hh`` is added inside the reset gate's product):
     returns ``(y (T, N, H), h_n, reserve (T, N, 4H) = r, z, n, h @ w_hn.T + b_hn)``."""
