@@ -13,8 +13,8 @@ from ._version import __version__
 from . import dtypes as _dtypes
 from .devices import Device
 from .devices import Device as device  # PyTorch's torch.device
-from .dtypes import (DType, bool, complex64, complex128, float32, float64, int8, int16, int32, int64,  # noqa: A004
-                     uint8, uint16, uint32, uint64)
+from .dtypes import (DType, bfloat16, bool, complex64, complex128, float16, float32, float64, int8, int16,  # noqa: A004
+                     int32, int64, uint8, uint16, uint32, uint64)
 from .errors import DeviceMismatchError, DeviceUnavailableError, PluginError
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .hookspecs import hookimpl
@@ -37,7 +37,8 @@ from .api.searching import *  # noqa: E402,F401,F403
 from .api.sets import *  # noqa: E402,F401,F403
 from .api.sorting import *  # noqa: E402,F401,F403
 from .api.statistical import *  # noqa: E402,F401,F403
-from . import api, profiler, random  # noqa: E402
+from . import amp, api, profiler, random  # noqa: E402
+from .amp import autocast  # noqa: E402
 from .api import fft, linalg, operators as _operators, transfer as _transfer  # noqa: E402,F401
 from .api.aliases import ValuesIndices  # noqa: E402
 from .api.elementwise import allclose, clamp, isclose, lerp  # noqa: E402
@@ -57,9 +58,7 @@ pi = 3.141592653589793
 newaxis = None
 
 # PyTorch's dtype names (``float`` and ``int`` are bound at the end: this module still uses the builtins)
-double, long, short, cfloat, cdouble = float64, int64, int16, complex64, complex128
-if hasattr(_dtypes, "float16"):  # half is float16's PyTorch name, where nr has float16
-    half = _dtypes.float16
+double, long, short, cfloat, cdouble, half = float64, int64, int16, complex64, complex128, float16
 
 
 def backends() -> list:
@@ -81,7 +80,7 @@ _sys.modules[__name__ + ".fft"] = fft
 
 # every public name: the table's namespace functions, the frontends, dtypes, constants, extension modules
 __all__ = sorted(n for n, v in globals().items() if not n.startswith("_") and n != "annotations"
-                 and (not isinstance(v, _ModuleType) or n in ("fft", "linalg", "profiler", "random")))
+                 and (not isinstance(v, _ModuleType) or n in ("amp", "fft", "linalg", "profiler", "random")))
 del _array_object, _methods, annotations
 # after __all__: a star import of nr_core must not shadow the builtins float and int
 float, int = float32, int32  # noqa: A001

@@ -226,7 +226,9 @@ class Tensor(TensorMethods):
         return out
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
-        grad_engine("backward()").backward((self,), (gradient,), retain_graph, create_graph, inputs)
+        engine = grad_engine("backward()")
+        with outside_autocast():  # gradients keep the dtypes their forward ops had, even inside a region
+            engine.backward((self,), (gradient,), retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this array's gradient is computed; it may return a replacement."""
@@ -245,5 +247,6 @@ def _rebuild(host, device: str, requires_grad: bool):
     return _ns.asarray(host, device=device, requires_grad=requires_grad)
 
 
-# after Tensor: the engine accessor imports the dispatcher, which imports Tensor
+# after Tensor: the engine accessor and autocast import the dispatcher, which imports Tensor
+from .amp.autocast import outside_autocast  # noqa: E402
 from .grad_engine import grad_engine  # noqa: E402

@@ -14,7 +14,8 @@ from .devices import Device
 class Capabilities:
     """What a backend can do; the test kit and the frontend skip or refuse by these, never by backend name."""
 
-    dtypes: frozenset = frozenset(_d.ALL_DTYPES)
+    # every dtype with a NumPy dtype here (bfloat16 needs ml_dtypes)
+    dtypes: frozenset = frozenset(d for d in _d.ALL_DTYPES if d.numpy is not None)
     data_dependent_shapes: bool = True  # nonzero, unique_*, boolean-mask indexing
     dlpack: bool = True
     inplace_out: bool = False  # elementwise kernels take ``out=`` (in-place ``x += y`` without a temporary)

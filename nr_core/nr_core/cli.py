@@ -1,4 +1,5 @@
-"""The ``nr`` command (also ``python -m nr_core``): ``nr backends`` prints every backend, its devices and status."""
+"""The ``nr`` command (also ``python -m nr_core``): ``nr backends`` prints every backend, its devices and status;
+``nr amp`` prints autocast's policy table."""
 from __future__ import annotations
 
 import argparse
@@ -59,9 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     b = sub.add_parser("backends", help="list installed backends, their devices, and what enables the missing ones")
     b.add_argument("--no-smoke", action="store_true", help="skip the per-device smoke test")
+    sub.add_parser("amp", help="print autocast's policy table: which ops run in 16 bits, which in float32")
     args = parser.parse_args(argv)
     if args.command in (None, "backends"):
         print(backends_table(smoke=not getattr(args, "no_smoke", False)))
+        return 0
+    if args.command == "amp":
+        import nr_core as nr
+        REGISTRY.ensure()  # plugins' ops (nr_nn's) bring their policies at discovery
+        print(nr.amp.table())
         return 0
     parser.print_help()
     return 2

@@ -8,7 +8,9 @@ acts on every op joins through a module slot that is None when unused:
 - ``_record``/``_record_computed``: the registered grad engine's functions (see ``nr_core.grad_engine``);
 - ``_intercept``: the interceptors active right now (a tracer, a profiler, autocast), pushed and popped with
   ``intercepting(fn)``. Each is ``fn(op, inputs, params, proceed)`` and calls ``proceed(inputs, params)`` (the
-  next interceptor, then recording and the kernel) to compute. While any is active, the frontend's shortcuts
+  next interceptor, then recording and the kernel) to compute; inputs handed on with other dtypes (autocast's
+  casts) retype the result the same way (a float32 result of float32 inputs cast to bfloat16 is bfloat16).
+  While any is active, the frontend's shortcuts
   that skip ``apply`` (the elementwise hot path, basic indexing, in-place operators) stand aside, so every op
   of the namespace passes through ``apply`` or ``create``. ``intercepting(fn, host_read=g)`` also calls
   ``g(array, how)`` whenever an array's values are read into Python (``item``, ``bool``, ``int``, ``numpy`` …),
@@ -60,7 +62,8 @@ def apply(op, inputs: tuple, params: dict, out_dtype, kparams: dict | None = Non
     backend has no kernel, the decomposition's own ops are recorded one by one instead.
     """
     if _intercept is not None:
-        return _intercept(op, inputs, params, lambda i, p: _record_or_run(op, i, p, out_dtype, kparams))
+        return _intercept(op, inputs, params,
+                          lambda i, p: _record_or_run(op, i, p, _retyped(out_dtype, inputs, i), kparams))
     # _record_or_run's body, inline: one Python frame less for every op when nothing intercepts
     if _record is not None and _grad.enabled:
         x0 = inputs[0] if isinstance(inputs[0], Tensor) else inputs[1]
@@ -79,6 +82,19 @@ def _record_or_run(op, inputs: tuple, params: dict, out_dtype, kparams: dict | N
                 if isinstance(t, Tensor) and t._requires_grad:
                     return _record(op, inputs, params, lambda i, p: run(op, i, p, out_dtype, kparams))
     return run(op, inputs, params, out_dtype, kparams)
+
+
+def _retyped(out_dtype, before: tuple, after: tuple):
+    """``out_dtype`` with every input dtype that an interceptor changed replaced by the new one."""
+    if after is before:
+        return out_dtype
+    changed = {a._dtype: b._dtype for a, b in zip(before, after)
+               if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype is not b._dtype}
+    if not changed:
+        return out_dtype
+    if isinstance(out_dtype, tuple):
+        return tuple(changed.get(d, d) for d in out_dtype)
+    return changed.get(out_dtype, out_dtype)
 
 
 def run(op, inputs: tuple, params: dict, out_dtype, kparams: dict | None = None):

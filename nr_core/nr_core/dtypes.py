@@ -1,13 +1,22 @@
-"""Data type objects and the type promotion rules (the standard's table, plus PyTorch's cross-kind cases)."""
+"""Data type objects and the type promotion rules (the standard's table, plus PyTorch's cross-kind cases).
+
+``float16`` is NumPy's; ``bfloat16``'s NumPy dtype comes from ``ml_dtypes`` when it is installed (the CPU
+backend depends on it). Without it ``bfloat16`` still exists and promotes, but no backend supports it.
+"""
 from __future__ import annotations
 
 import numpy as np
 
+try:
+    import ml_dtypes as _ml_dtypes
+except ImportError:  # nr_core imports without it; backends then declare no bfloat16
+    _ml_dtypes = None
+
 __all__ = [
     "DType", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float32", "float64", "complex64", "complex128", "promote_types", "scalar_result_dtype",
+    "float16", "bfloat16", "float32", "float64", "complex64", "complex128", "promote_types", "scalar_result_dtype",
     "ALL_DTYPES", "from_numpy_dtype", "default_float", "default_int", "default_complex", "real_dtype",
-    "complex_dtype",
+    "complex_dtype", "LOW_PRECISION",
 ]
 
 _builtin_bool = bool
@@ -18,11 +27,12 @@ class DType:
 
     __slots__ = ("name", "kind", "itemsize", "numpy")
 
-    def __init__(self, name: str, kind: str, itemsize: int):
+    def __init__(self, name: str, kind: str, itemsize: int, numpy: np.dtype | None | str = ""):
         self.name = name
         self.kind = kind  # "bool", "int", "uint", "float", "complex"
         self.itemsize = itemsize
-        self.numpy = np.dtype(name)
+        # NumPy's dtype of that name by default; None where NumPy has none (bfloat16 without ml_dtypes)
+        self.numpy = np.dtype(name) if numpy == "" else numpy
 
     def __repr__(self) -> str:
         return f"nr.{self.name}"
@@ -51,15 +61,19 @@ uint8 = DType("uint8", "uint", 1)
 uint16 = DType("uint16", "uint", 2)
 uint32 = DType("uint32", "uint", 4)
 uint64 = DType("uint64", "uint", 8)
+float16 = DType("float16", "float", 2)
+bfloat16 = DType("bfloat16", "float", 2, None if _ml_dtypes is None else np.dtype(_ml_dtypes.bfloat16))
 float32 = DType("float32", "float", 4)
 float64 = DType("float64", "float", 8)
 complex64 = DType("complex64", "complex", 8)
 complex128 = DType("complex128", "complex", 16)
 
 ALL_DTYPES = (bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-              float32, float64, complex64, complex128)
+              float16, bfloat16, float32, float64, complex64, complex128)
+# the 16-bit floating dtypes: stored low, computed in float32 where a kernel accumulates
+LOW_PRECISION = frozenset((float16, bfloat16))
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
-_BY_NUMPY = {d.numpy: d for d in ALL_DTYPES}
+_BY_NUMPY = {d.numpy: d for d in ALL_DTYPES if d.numpy is not None}
 
 default_float = float32
 default_int = int64
@@ -83,11 +97,12 @@ def from_numpy_dtype(dt) -> DType:
     try:
         return _BY_NUMPY[np.dtype(dt)]
     except (KeyError, TypeError):
-        raise TypeError(f"unsupported dtype {dt!r}: nr arrays hold bool, (u)int8-64, float32/64, complex64/128") from None
+        raise TypeError(f"unsupported dtype {dt!r}: nr arrays hold bool, (u)int8-64, float16, bfloat16, float32/64, "
+                        "complex64/128") from None
 
 
 _SIGNED = {1: int8, 2: int16, 4: int32, 8: int64}
-_FLOAT = {4: float32, 8: float64}
+_FLOAT = {2: float16, 4: float32, 8: float64}
 _COMPLEX = {8: complex64, 16: complex128}
 
 
@@ -98,7 +113,9 @@ def _promote(a: DType, b: DType) -> DType | None:
     if ka == kb:
         if ka == "bool":
             return a
-        return a if a.itemsize >= b.itemsize else b
+        if a.itemsize == b.itemsize:  # float16 with bfloat16: neither holds the other (PyTorch gives float32)
+            return float32
+        return a if a.itemsize > b.itemsize else b
     if {ka, kb} == {"int", "uint"}:
         s, u = (a, b) if ka == "int" else (b, a)
         if s.itemsize > u.itemsize:
@@ -110,7 +127,7 @@ def _promote(a: DType, b: DType) -> DType | None:
         return a
     if {ka, kb} == {"float", "complex"}:
         f, c = (a, b) if ka == "float" else (b, a)
-        return _COMPLEX[max(2 * f.itemsize, c.itemsize)]
+        return _COMPLEX[max(2 * f.itemsize, c.itemsize, 8)]
     # integer with floating/complex: the floating/complex type (PyTorch)
     return b if kb in ("float", "complex") else a
 
@@ -131,8 +148,9 @@ def real_dtype(dt: DType) -> DType:
 
 
 def complex_dtype(dt: DType) -> DType:
-    """The complex dtype whose parts have a real floating dtype (``float32 -> complex64``)."""
-    return _COMPLEX[2 * dt.itemsize] if dt.kind == "float" else dt
+    """The complex dtype whose parts have a real floating dtype (``float32 -> complex64``; the 16-bit floats have no
+    complex dtype of their own and give complex64)."""
+    return _COMPLEX[max(2 * dt.itemsize, 8)] if dt.kind == "float" else dt
 
 
 def promote_types(a: DType, b: DType, op: str = "result_type") -> DType:
@@ -166,6 +184,6 @@ def scalar_result_dtype(dt: DType, scalar, op: str) -> DType:
         if k == "complex":
             return dt
         if k == "float":
-            return _COMPLEX[2 * dt.itemsize]
+            return complex_dtype(dt)
         return default_complex
     raise TypeError(f"{op}: unsupported operand type {t.__name__} with an array of dtype {dt.name}")

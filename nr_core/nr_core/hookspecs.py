@@ -24,13 +24,14 @@ def nr_register_backends(register):
 def nr_register_ops(register):
     """Add ops to the op table: the one way an op comes in (nr_core's own ops use it too).
 
-    :param register: ``register(opdef, decomposition=None, vjp=None, samples=None, kernels=None,
+    :param register: ``register(opdef, decomposition=None, vjp=None, samples=None, kernels=None, amp=None,
         saved_outputs=None)``:
         ``opdef`` an ``nr_core.optable.OpDef``; ``decomposition(*inputs, **params)`` written in nr ops, run on
         backends without a kernel (required unless the op is a primitive); ``vjp(ctx, grad)`` its gradient
         rule, handed to the grad engine; ``samples(op_name, dtypes)`` yields ``nr_core.samples.Sample``
         objects for the backend test kit; ``kernels`` maps a backend name or a ``Backend`` subclass to
-        ``kernel(backend, *buffers, **params)`` (installed where that backend has no kernel of its own);
+        ``kernel(backend, *buffers, **params)`` (installed where that backend has no kernel of its own); ``amp``
+        the op's autocast policy, ``"low"``, ``"fp32"`` or ``"promote"`` (None: autocast leaves it unchanged);
         ``saved_outputs`` the indices of a multi-output op's outputs that ``vjp`` reads (default: all; the
         others are neither kept nor checked for in-place changes).
     """

@@ -74,7 +74,6 @@ TORCH_HINTS = {
     "data_ptr": "nr arrays expose no pointer: use DLPack (x.__dlpack__) to share memory",
     "pin_memory": "pin batches with DataLoader(pin_memory=True); arrays themselves have no pinned state",
     "retain_grad": "gradients of non-leaf arrays: x.register_hook(fn) or nr_autograd.grad(out, x)",
-    "half": "this nr has no float16 yet",
     "type": "cast with x.to(dtype) or x.astype(dtype); x.dtype is the dtype",
 }
 
@@ -195,9 +194,11 @@ class TensorMethods:
     def double(self):
         return _ns.astype(self, _d.float64, copy=False)
 
-    if hasattr(_d, "float16"):
-        def half(self):
-            return _ns.astype(self, _d.float16, copy=False)
+    def half(self):
+        return _ns.astype(self, _d.float16, copy=False)
+
+    def bfloat16(self):
+        return _ns.astype(self, _d.bfloat16, copy=False)
 
     def long(self):
         return _ns.astype(self, _d.int64, copy=False)

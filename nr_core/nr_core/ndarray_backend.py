@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import dtypes as _d
 from . import optable
 from .backend import Backend, Capabilities
 from .ndarray_linalg import NdarrayLinalgKernels
@@ -22,11 +23,40 @@ _CLASSIC = {
     "bitwise_right_shift": "right_shift", "pow": "power", "concat": "concatenate", "permute_dims": "transpose",
 }
 # non-elementwise ops whose kernel is simply the module's function of that name
-_DIRECT = ("matmul", "broadcast_to", "flip", "tril", "triu")
+_DIRECT = ("broadcast_to", "flip", "tril", "triu")
+# 16-bit floats accumulate in float32: sums, products, BLAS calls, factorisations (NumPy has no float16 linalg and
+# a bfloat16 matmul that returns float32); results are stored back in the input's dtype
+ACCUMULATE = {d.numpy: np.dtype(np.float32) for d in _d.LOW_PRECISION if d.numpy is not None}
 
 
 def _np_dtype(dt):
     return None if dt is None else dt.numpy
+
+
+def _narrow(x, low):
+    """``x`` rounded to the 16-bit ``low``; overflow gives inf, as 16-bit arithmetic does (no NumPy warning)."""
+    with np.errstate(over="ignore"):
+        return x.astype(low)
+
+
+def _restore(out, low):
+    if isinstance(out, tuple):
+        return tuple(_restore(o, low) for o in out)
+    dt = getattr(out, "dtype", None)
+    return _narrow(out, low) if dt is not None and dt.kind == "f" and dt != low else out
+
+
+def upcast(fn):
+    """``fn`` computing 16-bit float inputs in float32 and storing its floating results in the input's dtype."""
+    def kernel(*bufs, **params):
+        low = next((b.dtype for b in bufs if getattr(b, "dtype", None) in ACCUMULATE), None)
+        if low is None:
+            return fn(*bufs, **params)
+        wide = ACCUMULATE[low]
+        return _restore(fn(*(b.astype(wide) if getattr(b, "dtype", None) in ACCUMULATE else b for b in bufs),
+                           **params), low)
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
 
 
 class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
@@ -61,7 +91,15 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
             fn = None if name in k else self._fn(name)
             if fn is not None:
                 k[name] = fn
+        for name, fn in k.items():
+            op = optable.OPS.get(name)
+            if op is not None and op.kind in ("linalg", "fft") and name not in ("matmul", "tensordot", "vecdot"):
+                k[name] = upcast(fn)
         return k
+
+    def adapt_kernel(self, name: str, kernel):
+        """Plugins' kernels (nr_nn's conv, norms, softmax …) compute 16-bit inputs in float32."""
+        return upcast(kernel)
 
     # -- elementwise with a twist ------------------------------------------------------------
     def k_sigmoid(self, x):
@@ -71,7 +109,14 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
         return xp.add(xp.multiply(out, 0.5, out=out), 0.5, out=out) if isinstance(out, xp.ndarray) else out * 0.5 + 0.5
 
     def k_relu(self, x):
-        return self.xp.maximum(x, 0)
+        out = self.xp.maximum(x, 0)
+        # NumPy's float16 maximum keeps -0.0 where float32's gives +0.0; adding +0.0 makes them agree
+        return self.xp.add(out, 0) if x.dtype in ACCUMULATE else out
+
+    def k_sign(self, x):
+        if x.dtype in ACCUMULATE:  # ml_dtypes' bfloat16 sign keeps -0.0; float32's gives +0.0
+            return self.xp.sign(x.astype(ACCUMULATE[x.dtype])).astype(x.dtype)
+        return self.xp.sign(x)
 
     def k_square(self, x):
         return self.xp.multiply(x, x)
@@ -88,15 +133,28 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
             out = xp.minimum(out, max)
         return out.copy() if out is x else out
 
+    def k_matmul(self, x1, x2):
+        wide = ACCUMULATE.get(x1.dtype)
+        if wide is None:
+            return self.xp.matmul(x1, x2)
+        return _narrow(self.xp.matmul(x1.astype(wide), x2.astype(wide)), x1.dtype)
+
     def k_astype(self, x, dtype, copy=True):
         return x.astype(dtype.numpy, copy=copy)
 
     # -- reductions -----------------------------------------------------------------------------
+    def _accumulated(self, fn, x, dtype, **kw):
+        """``fn`` (a NumPy-style reduction or scan) in float32 for 16-bit input, stored back in the input's dtype."""
+        wide = ACCUMULATE.get(x.dtype) if dtype is None else None
+        if wide is None:
+            return fn(x, dtype=_np_dtype(dtype), **kw)
+        return _narrow(self.xp.asarray(fn(x, dtype=wide, **kw)), x.dtype)
+
     def k_sum(self, x, axis=None, keepdims=False, dtype=None):
-        return self.xp.sum(x, axis=axis, keepdims=keepdims, dtype=_np_dtype(dtype))
+        return self._accumulated(self.xp.sum, x, dtype, axis=axis, keepdims=keepdims)
 
     def k_prod(self, x, axis=None, keepdims=False, dtype=None):
-        return self.xp.prod(x, axis=axis, keepdims=keepdims, dtype=_np_dtype(dtype))
+        return self._accumulated(self.xp.prod, x, dtype, axis=axis, keepdims=keepdims)
 
     def k_max(self, x, axis=None, keepdims=False):
         return self.xp.max(x, axis=axis, keepdims=keepdims)
@@ -105,13 +163,13 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
         return self.xp.min(x, axis=axis, keepdims=keepdims)
 
     def k_mean(self, x, axis=None, keepdims=False):
-        return self.xp.mean(x, axis=axis, keepdims=keepdims)
+        return self._accumulated(self.xp.mean, x, None, axis=axis, keepdims=keepdims)
 
     def k_var(self, x, axis=None, keepdims=False, correction=0.0):
-        return self.xp.var(x, axis=axis, keepdims=keepdims, ddof=correction)
+        return self._accumulated(self.xp.var, x, None, axis=axis, keepdims=keepdims, ddof=correction)
 
     def k_std(self, x, axis=None, keepdims=False, correction=0.0):
-        return self.xp.std(x, axis=axis, keepdims=keepdims, ddof=correction)
+        return self._accumulated(self.xp.std, x, None, axis=axis, keepdims=keepdims, ddof=correction)
 
     def k_all(self, x, axis=None, keepdims=False):
         return self.xp.all(x, axis=axis, keepdims=keepdims)
@@ -129,6 +187,8 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
         return self.xp.asarray(self.xp.count_nonzero(x, axis=axis, keepdims=keepdims), dtype=np.int64)
 
     def k_logsumexp(self, x, axis=None, keepdims=False):
+        if x.dtype in ACCUMULATE:
+            return _narrow(self.k_logsumexp(x.astype(ACCUMULATE[x.dtype]), axis, keepdims), x.dtype)
         xp = self.xp
         m = xp.max(x, axis=axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
@@ -137,7 +197,7 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
 
     def _scan(self, fn, x, axis, include_initial, dtype, initial):
         xp = self.xp
-        out = fn(x, axis=axis, dtype=_np_dtype(dtype))
+        out = self._accumulated(fn, x, dtype, axis=axis)
         if include_initial:
             shape = list(out.shape)
             shape[axis] = 1
@@ -155,11 +215,14 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
 
     # -- linear algebra -------------------------------------------------------------------------
     def k_tensordot(self, x1, x2, axes=2):
-        return self.xp.tensordot(x1, x2, axes=axes)
+        wide = ACCUMULATE.get(x1.dtype)
+        if wide is None:
+            return self.xp.tensordot(x1, x2, axes=axes)
+        return _narrow(self.xp.tensordot(x1.astype(wide), x2.astype(wide), axes=axes), x1.dtype)
 
     def k_vecdot(self, x1, x2, axis=-1):
         xp = self.xp
-        return xp.sum(xp.conj(x1) * x2, axis=axis)
+        return self._accumulated(xp.sum, xp.conj(x1) * x2, None, axis=axis)
 
     # -- shape ----------------------------------------------------------------------------------
     def k_reshape(self, x, shape, copy=None):

@@ -22,7 +22,7 @@ from . import dtypes as _d
 
 # dtype categories of the standard
 _INT = frozenset(d for d in _d.ALL_DTYPES if d.kind in ("int", "uint"))
-_REAL_FLOAT = frozenset((_d.float32, _d.float64))
+_REAL_FLOAT = frozenset((_d.float16, _d.bfloat16, _d.float32, _d.float64))
 _COMPLEX = frozenset((_d.complex64, _d.complex128))
 _FLOAT = _REAL_FLOAT | _COMPLEX
 _REAL = _INT | _REAL_FLOAT
@@ -88,15 +88,22 @@ SAMPLES: dict[str, Callable] = {}  # op -> samples(op_name, dtypes) yielding nr_
 # op -> {backend name or Backend subclass: kernel(backend, *buffers, **params)}; installed into each matching
 # backend's kernel dict (as a bound method), unless the backend brings its own kernel for that op
 KERNELS: dict[str, dict[Any, Callable]] = {}
+# op -> its autocast policy, as declared with the op (``nr_core.amp`` reads it; ops absent run unchanged):
+# "low" (floating inputs cast to the region's 16-bit dtype), "fp32" (cast to float32), "promote" (to the widest)
+AMP_POLICY: dict[str, str] = {}
+AMP_POLICIES = ("low", "fp32", "promote")
 
 
 def register(opdef: OpDef, decomposition: Callable | None = None, vjp: Callable | None = None,
-             samples: Callable | None = None, kernels: dict | None = None,
+             samples: Callable | None = None, kernels: dict | None = None, amp: str | None = None,
              saved_outputs: tuple[int, ...] | None = None) -> None:
     """Add ``opdef`` with what comes with it. Re-registering an identical definition adds to it; a different
-    definition under a taken name is refused. ``saved_outputs``: which outputs ``vjp`` reads (default all)."""
+    definition under a taken name is refused. ``amp``: the op's autocast policy (one of ``AMP_POLICIES``);
+    ``saved_outputs``: which outputs ``vjp`` reads (default all)."""
     if not isinstance(opdef, OpDef):
         raise TypeError(f"register: expected an nr_core.optable.OpDef, got {type(opdef).__name__}")
+    if amp is not None and amp not in AMP_POLICIES:
+        raise ValueError(f"register: op {opdef.name!r} has autocast policy {amp!r}; expected one of {AMP_POLICIES}")
     prev = OPS.get(opdef.name)
     if prev is not None and prev != opdef:
         raise ValueError(f"register: op {opdef.name!r} is already in the op table with a different definition "
@@ -117,6 +124,19 @@ def register(opdef: OpDef, decomposition: Callable | None = None, vjp: Callable 
             raise ValueError(f"register: saved_outputs of {opdef.name!r} must be output indices below {nout}, "
                              f"got {saved_outputs!r}")
         SAVED_OUTPUTS[opdef.name] = tuple(saved_outputs)
+    if amp is not None:
+        AMP_POLICY[opdef.name] = amp
+
+
+def declare_amp(name: str, policy: str) -> None:
+    """The autocast policy of a composite function that is not an op (``nr_nn.functional.linear``, the losses);
+    ``nr_core.amp.autocast_policy`` declares it with the function."""
+    if policy not in AMP_POLICIES:
+        raise ValueError(f"declare_amp: {name!r} has autocast policy {policy!r}; expected one of {AMP_POLICIES}")
+    prev = AMP_POLICY.get(name)
+    if prev is not None and prev != policy:
+        raise ValueError(f"declare_amp: {name!r} already has autocast policy {prev!r}, not {policy!r}")
+    AMP_POLICY[name] = policy
 
 
 def kernels_for(backend) -> dict[str, Callable]:

@@ -237,9 +237,9 @@ class Registry:
         grad_engine.register_engine(name, engine, settings.preferred_grad_engine())
         self._engines_of.setdefault(plugin, []).append(name)
 
-    def _register_op(self, opdef, decomposition=None, vjp=None, samples=None, kernels=None,
+    def _register_op(self, opdef, decomposition=None, vjp=None, samples=None, kernels=None, amp=None,
                      saved_outputs=None) -> None:
-        optable.register(opdef, decomposition=decomposition, vjp=vjp, samples=samples, kernels=kernels,
+        optable.register(opdef, decomposition=decomposition, vjp=vjp, samples=samples, kernels=kernels, amp=amp,
                          saved_outputs=saved_outputs)
         if kernels:
             for status in self.statuses.values():

@@ -33,6 +33,9 @@ class Sample:
     check_dtype: bool = True
     data_dependent: bool = False  # the result's shape depends on the values (the kit skips it where the device
     # declares ``Capabilities.data_dependent_shapes=False``)
+    # a 16-bit sample's reference runs in float32 and is rounded to the input's dtype (False: as NumPy does it, for
+    # references that choose their output dtype, like casts)
+    ref_in_float32: bool = True
 
     def __repr__(self) -> str:
         shapes = ",".join(str(a.shape) if isinstance(a, np.ndarray) else repr(a) for a in self.args)
@@ -44,8 +47,28 @@ class Sample:
 
     def np_call(self, *args):
         fn = self.ref or getattr(np, self.op)
+        low = _low_dtype(args) if self.ref_in_float32 and "dtype" not in self.kwargs else None
+        if low is not None:  # the reference of a 16-bit sample: computed in float32, rounded to the input's dtype
+            args = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == low else a for a in args)
         with np.errstate(all="ignore"):
-            return fn(*args, **self.kwargs)
+            out = fn(*args, **self.kwargs)
+        return out if low is None else _round_to(out, low)
+
+
+_LOW_NUMPY = frozenset(d.numpy for d in _d.LOW_PRECISION if d.numpy is not None)
+
+
+def _low_dtype(args):
+    """The 16-bit float dtype shared by every floating array of ``args``, or None."""
+    floating = {a.dtype for a in args if isinstance(a, np.ndarray) and (a.dtype.kind in "fc" or a.dtype in _LOW_NUMPY)}
+    return next(iter(floating)) if len(floating) == 1 and floating <= _LOW_NUMPY else None
+
+
+def _round_to(out, low):
+    if isinstance(out, (tuple, list)):
+        return type(out)(_round_to(o, low) for o in out)
+    out = np.asarray(out)
+    return out.astype(low) if out.dtype.kind == "f" else out
 
 
 # the device under test, set by the kit's pytest plugin before samples are drawn (creation samples use it)
@@ -91,8 +114,8 @@ def specials(dtype: _d.DType) -> np.ndarray:
 
 
 def floats(dtypes) -> list:
-    """The real floating dtypes among ``dtypes``."""
-    return [d for d in (_d.float32, _d.float64) if d in dtypes]
+    """The real floating dtypes among ``dtypes`` (the 16-bit ones included)."""
+    return [d for d in (_d.float16, _d.bfloat16, _d.float32, _d.float64) if d in dtypes]
 
 
 def accepted(op_name: str, dtypes) -> list:
@@ -103,7 +126,8 @@ def accepted(op_name: str, dtypes) -> list:
 
 def one_of_each_kind(dtypes) -> list:
     """One float, one int and bool (and complex): dtype-blind ops need no more."""
-    return [d for d in (_d.float32, _d.float64, _d.int32, _d.uint8, _d.bool, _d.complex64) if d in dtypes]
+    return [d for d in (_d.float32, _d.float64, _d.int32, _d.uint8, _d.bool, _d.complex64, _d.float16, _d.bfloat16)
+            if d in dtypes]
 
 
 def smooth(dtype: _d.DType) -> bool:

@@ -281,6 +281,15 @@ class Module:
     def double(self) -> "Module":
         return self.to(nr.float64)
 
+    def half(self) -> "Module":
+        """Floating parameters and buffers to float16 (for inference or pure-16-bit training; mixed precision
+        keeps float32 weights and uses ``nr.autocast`` instead)."""
+        return self.to(nr.float16)
+
+    def bfloat16(self) -> "Module":
+        """Floating parameters and buffers to bfloat16."""
+        return self.to(nr.bfloat16)
+
     # ---- calling and hooks ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         d = self.__dict__

@@ -20,15 +20,17 @@ import pickle
 import numpy as np
 
 import nr_core as nr
+from nr_core import dtypes as nr_dtypes
 from nr_core.array_object import Tensor
 
 from ._atomic_write import write_atomic
 from .parameter import Parameter
 
-# what a checkpoint holds: nr's dtypes that safetensors stores (numpy dtype name -> safetensors code)
+# what a checkpoint holds: nr's dtypes that safetensors stores (nr dtype name -> safetensors code)
 _CODES = {"bool": "BOOL", "int8": "I8", "int16": "I16", "int32": "I32", "int64": "I64", "uint8": "U8",
-          "uint16": "U16", "uint32": "U32", "uint64": "U64", "float32": "F32", "float64": "F64", "complex64": "C64"}
-_FROM_CODE = {code: np.dtype(name) for name, code in _CODES.items()}
+          "uint16": "U16", "uint32": "U32", "uint64": "U64", "float16": "F16", "bfloat16": "BF16", "float32": "F32",
+          "float64": "F64", "complex64": "C64"}
+_FROM_CODE = {code: nr_dtypes.from_name(name) for name, code in _CODES.items()}
 
 TREE = "nr.tree"  # metadata key: the JSON nesting of a checkpoint that is not a flat state dict
 PICKLED = "nr.pickled"  # metadata key: the type of a pickled object (weights_only=False to load)
@@ -43,7 +45,6 @@ def save(obj, f, metadata: dict | None = None) -> None:
     """Write ``obj`` to ``f`` (a path, or a binary file object) as described in the module docstring; a crash
     mid-write never leaves a partial file at a path, and the temporary files of writers killed mid-write in that
     folder are removed. ``metadata`` (str -> str) goes into the file's header."""
-    from safetensors.numpy import save as _to_bytes
     if metadata is not None:
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
             raise TypeError("save: metadata must map strings to strings")
@@ -60,12 +61,22 @@ def save(obj, f, metadata: dict | None = None) -> None:
         meta[PICKLED] = f"{type(obj).__module__}.{type(obj).__qualname__}"
     for key, value in arrays.items():
         _check_storable(key, value)
-    host = {key: np.require(value.detach().numpy(), requirements="C") for key, value in arrays.items()}
-    payload = _to_bytes(host, metadata=meta or None)
+    payload = _to_bytes(arrays, meta or None)
     if hasattr(f, "write"):
         f.write(payload)
     else:
         write_atomic(os.fspath(f), payload)
+
+
+def _to_bytes(arrays: dict[str, Tensor], metadata: dict | None) -> bytes:
+    """The safetensors file of ``arrays``, through safetensors' own specs (its NumPy helper knows no bfloat16): C
+    order, little-endian, 0-d kept; ``hosts`` keeps the buffers alive while serialize reads their addresses."""
+    from safetensors import TensorSpec, serialize
+    hosts = [np.require(value.detach().numpy(), dtype=value.dtype.numpy.newbyteorder("<"), requirements="C")
+             for value in arrays.values()]
+    specs = {key: TensorSpec(dtype=value.dtype.name, shape=host.shape, data_ptr=host.ctypes.data, data_len=host.nbytes)
+             for (key, value), host in zip(arrays.items(), hosts)}
+    return bytes(serialize(specs, metadata=metadata))
 
 
 def _check_storable(key: str, value: Tensor) -> None:
@@ -170,7 +181,11 @@ def load(f, map_location=None, *, device=None, weights_only: bool = True):
         if dtype is None:
             raise TypeError(f"load: {name} holds {key!r} as {entry['dtype']} {tuple(entry['shape'])}, a dtype nr "
                             f"arrays cannot hold (they load {', '.join(_FROM_CODE)})")
-        raw[key] = np.frombuffer(entry["data"], dtype=dtype).reshape(entry["shape"]).copy()  # writable
+        if dtype.numpy is None:
+            raise TypeError(f"load: {name} holds {key!r} as {entry['dtype']} {tuple(entry['shape'])}, which needs "
+                            "ml_dtypes (pip install ml_dtypes)")
+        host = np.frombuffer(entry["data"], dtype=dtype.numpy.newbyteorder("<")).reshape(entry["shape"])
+        raw[key] = host.astype(dtype.numpy)  # native order, writable
     place = _placer(map_location)
     if PICKLE in raw:
         if weights_only:

@@ -5,6 +5,7 @@ import math
 from typing import Iterable
 
 import nr_core as nr
+from nr_core.amp import check_unscaled
 from nr_core.array_object import Tensor
 
 
@@ -20,7 +21,11 @@ def _grads(parameters) -> list[Tensor]:
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
                     foreach=None) -> Tensor:
-    """Scale all gradients together so their joint ``norm_type`` norm is at most ``max_norm``; returns the norm."""
+    """Scale all gradients together so their joint ``norm_type`` norm is at most ``max_norm``; returns the norm.
+
+    Refuses gradients that a ``nr.amp.GradScaler`` still scales (call ``scaler.unscale_(optimizer)`` first)."""
+    parameters = _as_list(parameters)
+    check_unscaled(parameters, "clip_grad_norm_")
     grads = _grads(parameters)
     norm_type = float(norm_type)
     if not grads:
@@ -41,8 +46,10 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
-    """Clamp every gradient element into ``[-clip_value, clip_value]`` in place."""
+    """Clamp every gradient element into ``[-clip_value, clip_value]`` in place (unscaled ones only, as above)."""
     clip_value = float(clip_value)
+    parameters = _as_list(parameters)
+    check_unscaled(parameters, "clip_grad_value_")
     with nr.no_grad():
         for g in _grads(parameters):
             g.copy_(nr.clip(g, -clip_value, clip_value))

@@ -72,6 +72,7 @@ class Trainer:
         self.epoch = 0  # the epoch in progress, 0-based
         self.batch_idx = 0  # training batches done in it
         self.global_step = 0  # optimizer steps taken
+        self.skipped_steps = 0  # of those, steps the GradScaler skipped (inf/NaN gradients under amp="fp16")
         self.should_stop = False  # set by a callback (EarlyStopping) to end fit after this epoch
         self.metrics: dict[str, float] = {}  # this epoch's logged values
         self.history: dict[str, list[float]] = {}  # every epoch's logged values
@@ -165,6 +166,7 @@ class Trainer:
         if scaler is not None:
             stepped = scaler.step(opt) is not False
             scaler.update()
+            self.skipped_steps += not stepped
         else:
             opt.step()
         opt.zero_grad()

@@ -473,7 +473,6 @@ def import_layout(T):
             T.nn.utils.clip_grad_norm_ is not None)
 
 
-@pytest.mark.skipif(not hasattr(neurarust, "float16"), reason="half needs float16 (mixed precision, issue 19)")
 def test_half_matches_pytorch():
     def run(T):
         x = T.tensor(A)

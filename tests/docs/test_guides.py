@@ -13,7 +13,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 GUIDES = ["guide-core.md", "guide-data.md", "guide-optim.md", "guide-autograd.md", "guide-nn.md",
           "guide-distributed.md", "guide-models.md", "guide-train.md",
-          "guide-onnx.md", "guide-pytorch.md", "guide-dask.md"]
+          "guide-onnx.md", "guide-pytorch.md", "guide-dask.md", "guide-amp.md"]
 TIMEOUT_S = 180
 
 _BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)

@@ -57,28 +57,30 @@ def test_complex128_is_refused_before_anything_is_written(tmp_path):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.safetensors"]
 
 
-def _bfloat16_file(path):
+def _hand_made_file(path, code, item_bytes):
     """Built by hand from the format: an 8-byte little-endian header size, the JSON header, then the data."""
-    header = json.dumps({"half": {"dtype": "BF16", "shape": [3, 2], "data_offsets": [0, 12]},
-                         "ok": {"dtype": "F32", "shape": [2], "data_offsets": [12, 20]}}).encode()
+    n = 6 * len(item_bytes)
+    header = json.dumps({"half": {"dtype": code, "shape": [3, 2], "data_offsets": [0, n]},
+                         "ok": {"dtype": "F32", "shape": [2], "data_offsets": [n, n + 8]}}).encode()
     header += b" " * (-len(header) % 8)
-    data = np.full(6, 0x3F80, np.uint16).tobytes() + np.ones(2, np.float32).tobytes()  # bfloat16 1.0 is 0x3f80
-    path.write_bytes(struct.pack("<Q", len(header)) + header + data)
-    return "BF16"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + item_bytes * 6 + np.ones(2, np.float32).tobytes())
 
 
-def _float16_file(path):
-    stnp.save_file({"ok": np.ones(2, np.float32), "half": np.ones((3, 2), np.float16)}, str(path))
-    return "F16"
-
-
-@pytest.mark.parametrize("write", [_float16_file, _bfloat16_file], ids=["float16", "bfloat16"])
-def test_unsupported_dtype_on_load_names_file_and_key(tmp_path, write):
+def test_16_bit_floats_load(tmp_path):
     path = tmp_path / "foreign.safetensors"
-    code = write(path)
+    stnp.save_file({"ok": np.ones(2, np.float32), "half": np.full((3, 2), 1.5, np.float16)}, str(path))
+    assert nn.load(path)["half"].dtype is nr.float16 and nn.load(path)["half"].tolist() == [[1.5, 1.5]] * 3
+    _hand_made_file(path, "BF16", struct.pack("<H", 0x3F80))  # bfloat16 1.0 is 0x3f80
+    got = nn.load(path)["half"]
+    assert got.dtype is nr.bfloat16 and got.astype(nr.float32).tolist() == [[1.0, 1.0]] * 3
+
+
+def test_unsupported_dtype_on_load_names_file_and_key(tmp_path):
+    path = tmp_path / "foreign.safetensors"
+    _hand_made_file(path, "F8_E4M3", b"\x38")  # float8 e4m3 1.0
     with pytest.raises(TypeError) as info:
         nn.load(path)
-    assert str(info.value).startswith(f"load: {str(path)!r} holds 'half' as {code} (3, 2), a dtype nr arrays "
+    assert str(info.value).startswith(f"load: {str(path)!r} holds 'half' as F8_E4M3 (3, 2), a dtype nr arrays "
                                       "cannot hold")
 
 

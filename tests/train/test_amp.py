@@ -1,6 +1,6 @@
-"""Trainer(amp=...): without nr_core's autocast it refuses at construction with a clear error; with an autocast
-and a GradScaler of the API contract's shape (stand-ins recording their calls, until nr_core ships them) the loop
-scales the loss, unscales before clipping, steps through the scaler, and checkpoints the scaler's state."""
+"""Trainer(amp=...): with nr_core's autocast and GradScaler it trains in float16 and counts skipped steps; with
+stand-ins of the API contract's shape (recording their calls) the loop scales the loss, unscales before clipping,
+steps through the scaler, and checkpoints the scaler's state."""
 from __future__ import annotations
 
 import contextlib
@@ -16,10 +16,13 @@ import nr_train
 from nr_train import ModelCheckpoint, Trainer
 
 
-@pytest.mark.skipif(hasattr(nr, "autocast"), reason="nr_core has autocast now")
-def test_amp_needs_autocast():
-    with pytest.raises(RuntimeError, match=r"amp='bf16' needs nr_core's mixed precision \(nr.autocast is missing"):
-        Trainer(amp="bf16")
+def test_fp16_with_nr_cores_scaler_counts_the_skipped_steps(tmp_path):
+    """With the real autocast and GradScaler: each skipped step halved the scale (six steps stay below the growth
+    interval), and the Trainer counts exactly those."""
+    trainer, model = fit(tmp_path, "fp16")
+    scale = nr_train.load_checkpoint(tmp_path / "last.safetensors")["scaler"]["scale"]
+    assert scale == 2.0 ** 16 * 0.5 ** trainer.skipped_steps
+    assert trainer.global_step == 6 and all(bool(nr.all(nr.isfinite(p))) for p in model.parameters())
 
 
 class Log:

@@ -11,14 +11,25 @@ import functools
 
 import numpy as np
 
+from nr_core import dtypes as _d
 from nr_core.backend import Capabilities
 from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
 from nr_core.optable import OPS
 
-from .fusion import CudaRuntime, fusing_kernels, realized
+from .fusion import CudaRuntime, fusing_kernels, realized, realizing
 
 INSTALL_HINT = 'pip install "neurarust[cuda]"   (cupy-cuda12x; needs an NVIDIA GPU with a CUDA 12 driver)'
+
+
+def _has_bfloat16(cupy) -> bool:
+    if _d.bfloat16.numpy is None:
+        return False
+    try:
+        x = cupy.ones(2, dtype=_d.bfloat16.numpy)
+        return bool((x + x).get().astype(np.float32).tolist() == [2.0, 2.0])
+    except Exception:  # CuPy versions without it raise TypeError/ValueError/NotImplementedError
+        return False
 
 
 class CudaBackend(NdarrayBackend):
@@ -47,11 +58,18 @@ class CudaBackend(NdarrayBackend):
         if self._count == 0:
             return False, f"CuPy {cupy.__version__} found no CUDA device"
         self.xp = cupy
+        if not _has_bfloat16(cupy):  # float16 is CuPy's own; bfloat16 only where CuPy takes ml_dtypes' dtype
+            self.capabilities = Capabilities(inplace_out=True, dtypes=Capabilities().dtypes - {_d.bfloat16})
         kernels = fusing_kernels(cupy, self.make_kernels(), self.runtime_of)
-        self.kernels.update((name, self.adapt_kernel(name, kernel)) for name, kernel in kernels.items())
+        self.kernels.update((name, self._placed(name, kernel)) for name, kernel in kernels.items())
         return True, f"CuPy {cupy.__version__}, {self._count} device(s)"
 
     def adapt_kernel(self, name: str, kernel):
+        """Plugins' kernels: lazy operands realised, 16-bit inputs computed in float32 (the base's upcast), run on
+        the right device."""
+        return self._placed(name, realizing(self.xp, self.runtime_of, super().adapt_kernel(name, kernel)))
+
+    def _placed(self, name: str, kernel):
         op = OPS.get(name)
         if op is not None and op.kind == "creation" and op.nin == 0:
             return _on_requested_device(self.xp, kernel)  # allocate where device= says

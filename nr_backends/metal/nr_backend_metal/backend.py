@@ -19,8 +19,9 @@ from nr_core.devices import Device
 
 INSTALL_HINT = 'pip install "neurarust[metal]"   (on macOS 13+ with an Apple GPU; pulls pyobjc-framework-Metal)'
 UNVERIFIED = "the Metal runtime (device, buffers, queue) is unverified until run on a Mac"
-# MSL has no double: float64 and complex128 arrays are refused by the frontend before any kernel
-DTYPES = frozenset(_d.ALL_DTYPES) - {_d.float64, _d.complex128}
+# MSL has no double: float64 and complex128 arrays are refused by the frontend before any kernel; float16 and
+# bfloat16 are stored as 16 bits and computed in float by the shared generator (bfloat16 needs ml_dtypes)
+DTYPES = frozenset(d for d in _d.ALL_DTYPES if d.numpy is not None) - {_d.float64, _d.complex128}
 
 
 class MetalBackend(Backend):

@@ -66,7 +66,8 @@ class MetalRuntime(Runtime):
 
     def _write(self, buf, host: np.ndarray) -> None:
         self.finish()  # queued kernels may still read the old contents
-        self._host_view(buf)[:host.nbytes] = np.frombuffer(np.ascontiguousarray(host).data, dtype=np.uint8)
+        # a byte view, not .data: bfloat16 has no buffer-protocol format
+        self._host_view(buf)[:host.nbytes] = np.ascontiguousarray(host).reshape(-1).view(np.uint8)
 
     def _read(self, buf, byte_offset: int, out: np.ndarray) -> None:
         self.finish()

@@ -110,7 +110,8 @@ class ShimRuntime(Runtime):
         return None  # NumPy frees it with the last reference
 
     def _write(self, buf: np.ndarray, host: np.ndarray) -> None:
-        buf[:host.nbytes] = np.frombuffer(np.ascontiguousarray(host).data, dtype=np.uint8)
+        # a byte view, not .data: bfloat16 has no buffer-protocol format
+        buf[:host.nbytes] = np.ascontiguousarray(host).reshape(-1).view(np.uint8)
 
     def _read(self, buf: np.ndarray, byte_offset: int, out: np.ndarray) -> None:
         out.reshape(-1).view(np.uint8)[:] = buf[byte_offset:byte_offset + out.nbytes]

@@ -14,7 +14,9 @@ from nr_core.backend import Backend, Capabilities
 from nr_core.devices import Device
 
 POCL_HINT = 'pip install "pyopencl[pocl]"   (PoCL: a CPU OpenCL device on any machine)'
-_ALL = frozenset(_d.ALL_DTYPES)
+# float16 and bfloat16 too, on every device: stored as 16 bits, computed in float (vload_half/vstore_half are
+# core OpenCL C), so cl_khr_fp16 is not needed
+_ALL = frozenset(d for d in _d.ALL_DTYPES if d.numpy is not None)
 _FP64 = frozenset((_d.float64, _d.complex128))
 
 
@@ -80,6 +82,8 @@ class OpenCLBackend(Backend):
         return rt
 
     def supports_dtype(self, dtype: _d.DType, device: Device | None = None) -> bool:
+        if dtype.numpy is None:  # bfloat16 without ml_dtypes: no host dtype to move it through
+            return False
         if dtype in _FP64:
             if device is None:
                 return dtype in self.capabilities.dtypes

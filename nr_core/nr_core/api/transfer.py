@@ -72,7 +72,14 @@ def dlpack(x: Tensor, *, stream=None, max_version=None, dl_device=None, copy=Non
         raise BufferError("__dlpack__: the array requires grad; export x.detach() instead")
     kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version), ("dl_device", dl_device),
                                 ("copy", copy)) if v is not None}
-    return x._backend.dlpack(x._data, **kwargs)
+    try:
+        return x._backend.dlpack(x._data, **kwargs)
+    except BufferError as exc:
+        if x._dtype is not _d.bfloat16:
+            raise
+        # NumPy's DLPack has no bfloat16 (PyTorch's has): say what to do instead of NumPy's generic refusal
+        raise BufferError(f"__dlpack__: the {x._device} backend cannot export bfloat16 arrays through DLPack "
+                          f"({exc}); export x.astype(nr.float32) instead") from exc
 
 
 def from_dlpack(obj, /, *, device=None, copy=None) -> Tensor:
@@ -88,6 +95,12 @@ def from_dlpack(obj, /, *, device=None, copy=None) -> Tensor:
             raise ValueError(f"from_dlpack: DLPack device type {dl_type} has no nr backend")
         device = Device(kind, int(dl_index))
     dev, backend = REGISTRY.resolve(device)
-    buf = backend.from_dlpack(obj, dev, copy=copy)
+    try:
+        buf = backend.from_dlpack(obj, dev, copy=copy)
+    except (BufferError, RuntimeError, TypeError) as exc:
+        # NumPy refuses DLPack's bfloat16 ("Unsupported dtype in DLTensor") and other dtypes it lacks
+        raise BufferError(f"from_dlpack: the {dev} backend cannot import this {type(obj).__name__} (dtype "
+                          f"{getattr(obj, 'dtype', '?')}) through DLPack: {exc}; convert it to float32 first"
+                          ) from exc
     dt = _d.from_numpy_dtype(buf.dtype)
     return wrap(buf, backend, dev, dt)

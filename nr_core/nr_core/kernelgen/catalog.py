@@ -20,14 +20,18 @@ from .source import Kernel
 
 _ALL = [np.dtype(t).str for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
                                   np.uint64, np.float32, np.float64, np.complex64, np.complex128)]
+# the 16-bit floats: only the elementwise generator computes in them and the moves copy their bits (the device
+# layer hands reductions, matmul, sorts, ramps, eye and scatter-adds float32 operands)
+_LOW = list(exprs.LOW_FLOATS)
 _BOOL = np.dtype(np.bool_).str
 _F32 = np.dtype(np.float32).str
 _I64 = np.dtype(np.int64).str
 
 
-def dtypes_of(d: Dialect) -> list[str]:
+def dtypes_of(d: Dialect, low: bool = False) -> list[str]:
+    """The dtype strs ``d`` has (with ``low``, the 16-bit floats too)."""
     out = []
-    for dt in _ALL:
+    for dt in _ALL + (_LOW if low else []):
         try:
             d.ctype(dt)
         except TypeError:
@@ -48,8 +52,8 @@ def _ew(d: Dialect, op: str, nin: int, dt: str, nd: int = 1, flat: bool = True) 
 def _accepted(op: str, dts: list[str]) -> list[str]:
     """The dtypes among ``dts`` the op table lets reach ``op``'s kernel (complex goes to the host)."""
     from nr_core.optable import OPS
-    accepts = {dt.numpy.str for dt in OPS[op].accepts} if op in OPS else set(dts)
-    return [dt for dt in dts if dt in accepts and np.dtype(dt).kind != "c"]
+    accepts = {dt.numpy.str for dt in OPS[op].accepts if dt.numpy is not None} if op in OPS else set(dts)
+    return [dt for dt in dts if dt in accepts and _kind(dt) != "c"]
 
 
 def _elementwise(d: Dialect, dts: list[str]) -> Iterator[Kernel]:
@@ -60,7 +64,7 @@ def _elementwise(d: Dialect, dts: list[str]) -> Iterator[Kernel]:
                     yield _ew(d, op, nin, dt)
     for dt in dts:  # copies and casts between every pair (complex only to itself: complex is moved, not converted)
         for to in dts:
-            if (np.dtype(dt).kind == "c" or np.dtype(to).kind == "c") and dt != to:
+            if (_kind(dt) == "c" or _kind(to) == "c") and dt != to:
                 continue
             yield elementwise(d, ((dt, True),), (), (("astype" if dt != to else "positive", dt, to, ("i0",)),),
                               (to, True), 1)
@@ -71,6 +75,15 @@ def _elementwise(d: Dialect, dts: list[str]) -> Iterator[Kernel]:
             ("greater", _F32, _BOOL, ("t2", "t0")), ("where", _F32, _F32, ("t3", "t2", "t1")),
             ("astype", _F32, _I64, ("t4",)))
     yield elementwise(d, ((_F32, True), (_F32, False)), (_F32,), code, (_I64, True), 1)
+    for low in (dt for dt in dts if dt in exprs.LOW_FLOATS):  # a 16-bit chain: scalar, rounding, bool, cast out
+        code = (("multiply", low, low, ("i0", "c0")), ("exp", low, low, ("t0",)), ("less", low, _BOOL, ("t1", "i0")),
+                ("where", low, low, ("t2", "t1", "t0")), ("astype", low, _F32, ("t3",)))
+        yield elementwise(d, ((low, True),), (low,), code, (_F32, True), 1)
+
+
+def _kind(dt: str) -> str:
+    """NumPy's dtype kind, "f" for the 16-bit floats (``np.dtype`` of bfloat16's str is a void dtype)."""
+    return "f" if dt in exprs.LOW_FLOATS else np.dtype(dt).kind
 
 
 def _reductions(d: Dialect, dts: list[str]) -> Iterator[Kernel]:
@@ -106,11 +119,12 @@ def _matmuls(d: Dialect, dts: list[str]) -> Iterator[Kernel]:
 
 def _data_movement(d: Dialect, dts: list[str]) -> Iterator[Kernel]:
     real = [dt for dt in dts if np.dtype(dt).kind != "c"]
-    for dt in dts:
+    for dt in dts + _LOW:  # moves copy 16-bit floats as their bits
         yield gather.gather(d, dt)
         yield gather.take(d, dt, _I64)
         yield gather.scatter(d, dt, False)
-        yield gather.scatter(d, dt, True)
+        if dt not in exprs.LOW_FLOATS:  # scatter-adds of 16-bit floats run in float32
+            yield gather.scatter(d, dt, True)
         yield fill.tri(d, dt, "tril")
     for dt in real:  # complex eye, ramps, sorts and searches run on the host
         yield fill.tri(d, dt, "eye")
@@ -128,8 +142,8 @@ def kernels(d: Dialect) -> list[Kernel]:
     """Every kernel form for ``d``, deduplicated by source."""
     dts = dtypes_of(d)
     seen, out = set(), []
-    for gen in (_elementwise, _reductions, _matmuls, _data_movement):
-        for k in gen(d, dts):
+    for gen, with_low in ((_elementwise, True), (_reductions, False), (_matmuls, False), (_data_movement, False)):
+        for k in gen(d, dtypes_of(d, with_low) if with_low else dts):
             if k.source not in seen:
                 seen.add(k.source)
                 out.append(k)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import exprs
+
 _AXES = "xyz"
 
 # NumPy dtype -> C type name shared by the three languages (CUDA gets the short names from its prelude)
@@ -20,6 +22,9 @@ _TYPES = {np.dtype(k).str: v for k, v in (
     (np.float32, "float"), (np.float64, "double"),
     # complex values are only moved (copies, gathers, scatter-adds), for which a two-vector is exact
     (np.complex64, "float2"), (np.complex128, "double2"))}
+# the 16-bit floats are stored as their bits and computed in float (``Dialect.vtype``, ``load``, ``store``): no
+# language's half type (nor cl_khr_fp16) is needed, and bfloat16 has none
+_TYPES.update({s: "ushort" for s in exprs.LOW_FLOATS})
 _WIDE = frozenset(np.dtype(t).str for t in (np.float64, np.complex128))
 
 # float helpers (``nr_<name>``) for functions Metal's standard library lacks (or has only in recent versions);
@@ -52,6 +57,12 @@ __device__ inline double2& operator+=(double2& a, const double2& b) { a.x += b.x
 """
 
 
+def key(dt) -> str:
+    """A dtype's str (the generators' keys); kept as given when it is one already, since ``np.dtype`` turns
+    bfloat16's ``'<V2'`` back into a plain void dtype."""
+    return dt if isinstance(dt, str) else np.dtype(dt).str
+
+
 @dataclass(frozen=True)
 class Dialect:
     """Spelling of one C-like kernel language (hashable: the generators memoise on it)."""
@@ -73,12 +84,31 @@ class Dialect:
     missing: dict = field(default_factory=dict, hash=False, compare=False)  # name -> nr_<name> definition
     func_prefix: str = ""           # what marks a helper function callable from kernels (CUDA's __device__)
     zeros: dict = field(default_factory=dict, hash=False, compare=False)    # ctype -> zero literal if not (T)0
+    as_float: str = "as_float"       # reinterpret a uint's bits as float (the 16-bit helpers work on bits)
+    as_uint: str = "as_uint"         # reinterpret a float's bits as uint
 
     def ctype(self, dt) -> str:
-        key = np.dtype(dt).str
-        if key in _WIDE and not self.has_wide:
+        """The storage type (the 16-bit floats are moved as ``ushort`` bits)."""
+        k = key(dt)
+        if k in _WIDE and not self.has_wide:
             raise TypeError(f"{self.name}: no {np.dtype(dt)} type in this kernel language")
-        return self.types[key]
+        return self.types[k]
+
+    def vtype(self, dt) -> str:
+        """The type values are computed in (float for the 16-bit floats)."""
+        return "float" if key(dt) in exprs.LOW_FLOATS else self.ctype(dt)
+
+    def load(self, dt, ptr: str, idx: str) -> str:
+        fmt = exprs.LOW_FLOATS.get(key(dt))
+        return f"nr_{fmt}_load({ptr}[{idx}])" if fmt else f"{ptr}[{idx}]"
+
+    def store(self, dt, ptr: str, idx: str, value: str) -> str:
+        fmt = exprs.LOW_FLOATS.get(key(dt))
+        return f"{ptr}[{idx}] = nr_{fmt}_store({value})" if fmt else f"{ptr}[{idx}] = {value}"
+
+    def low_helpers(self) -> str:
+        """The 16-bit loads, stores and roundings, with this language's bit reinterpretations."""
+        return exprs.LOW_HELPERS.replace("AS_FLOAT(", self.as_float + "(").replace("AS_UINT(", self.as_uint + "(")
 
     def functions(self, helpers: str) -> str:
         """``helpers`` (definitions of ``nr_*`` functions, one per line start) marked callable from kernels."""
@@ -165,6 +195,8 @@ METAL = Dialect(
     bind_attrs=True,
     pack_scalars=True,
     missing=_MSL_MISSING,
+    as_float="as_type<float>",
+    as_uint="as_type<uint>",
 )
 
 CUDA = Dialect(
@@ -179,6 +211,8 @@ CUDA = Dialect(
     types={**_TYPES, np.dtype(np.int8).str: "schar"},  # plain char's signedness is the platform's
     func_prefix="__device__ ",
     zeros={"float2": "make_float2(0, 0)", "double2": "make_double2(0, 0)"},
+    as_float="__uint_as_float",
+    as_uint="__float_as_uint",
 )
 
 DIALECTS = {d.name: d for d in (OPENCL, METAL, CUDA)}

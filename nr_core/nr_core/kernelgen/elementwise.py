@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import exprs
-from .dialect import Dialect
+from .dialect import Dialect, key
 from .source import IDX, Kernel, Params, build, coords, offset
 
 
@@ -39,18 +39,23 @@ def elementwise(d: Dialect, ins: tuple, consts: tuple, code: tuple, out: tuple, 
 
     helpers, body = {}, [f"    long g = {d.gid(0)};\n    if (g >= n) return;\n", coords("g", "d", nd)]
     for i, (dt, contig) in enumerate(ins):
-        body.append(f"    {d.ctype(dt)} i{i} = in{i}[{at(f'x{i}', contig)}];\n")
+        body.append(f"    {d.vtype(dt)} i{i} = {d.load(dt, f'in{i}', at(f'x{i}', contig))};\n")
     for t, (op, odt, rdt, refs) in enumerate(code):
-        T, R = d.ctype(odt), d.ctype(rdt)
+        T, R = d.vtype(odt), d.vtype(rdt)
         if op == "astype":
             src = f"({R})({refs[0]} != 0)" if np.dtype(rdt) == np.bool_ else f"({R})({refs[0]})"
         else:
-            tpl = exprs.template(op, len(refs), np.dtype(odt))
+            tpl = exprs.template(op, len(refs), np.dtype(np.float32) if key(odt) in exprs.LOW_FLOATS else np.dtype(odt))
             src = tpl.format(T=T, **dict(zip("abc", refs)))
             for h, htpl in exprs.HELPERS.items():
                 if h + "_" in src:
                     helpers[(h, T)] = htpl.format(T=T)
+        low = exprs.LOW_FLOATS.get(key(rdt))
+        if low:  # every 16-bit result is rounded, so a fused expression equals its ops run one by one
+            src = f"nr_{low}_round((float)({src}))"
         body.append(f"    {R} t{t} = ({R})({src});\n")
-    body.append(f"    out[{at('o', out[1])}] = t{len(code) - 1};\n")
+    body.append(f"    {d.store(out[0], 'out', at('o', out[1]), f't{len(code) - 1}')};\n")
     dts = [dt for dt, _ in ins] + list(consts) + [out[0]] + [c[1] for c in code]
+    if any(key(x) in exprs.LOW_FLOATS for x in dts):
+        helpers["low"] = d.low_helpers()
     return build(d, p, "nr_ew", "".join(body), dts, "".join(helpers.values()))

@@ -5,6 +5,8 @@ Templates use ``{a}``/``{b}``/``{c}`` for operands (always plain variables, so r
 """
 from __future__ import annotations
 
+from nr_core.dtypes import bfloat16 as _bfloat16
+
 # keys are NumPy dtype kinds: "f" float, "i" signed int, "u" unsigned int, "b" bool; "*" any kind not listed
 # (complex values only reach the generator to be copied, through "positive" and "astype" to the same dtype)
 _F_FUNCS = ("acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "exp", "expm1", "log", "log1p",
@@ -141,8 +143,45 @@ ELEMENTWISE_OPS = frozenset(UNARY) | frozenset(BINARY) | frozenset(TERNARY)
 
 
 def template(op: str, nin: int, dtype) -> str | None:
-    """The C template of ``op`` for operands of numpy ``dtype`` (None: no kernel for that kind)."""
+    """The C template of ``op`` for operands of numpy ``dtype`` (None: no kernel for that kind). The 16-bit floats
+    compute in float, so they take the float forms."""
     forms = TABLES[nin].get(op)
     if forms is None:
         return None
-    return forms.get(dtype.kind, forms.get("*"))
+    kind = "f" if dtype.str in LOW_FLOATS else dtype.kind
+    return forms.get(kind, forms.get("*"))
+
+
+# the 16-bit floats, stored as 16 bits and computed in float: numpy dtype str -> storage format
+LOW_FLOATS = {"<f2": "half"}
+if _bfloat16.numpy is not None:
+    LOW_FLOATS[_bfloat16.numpy.str] = "bf16"
+
+# loads, rounding and stores of the 16-bit formats, on their bits (so no device needs cl_khr_fp16); AS_FLOAT and
+# AS_UINT are the dialect's bit reinterpretations (``Dialect.low_helpers``)
+LOW_HELPERS = """
+float nr_half_load(ushort h) {
+    uint sign = ((uint)h & 0x8000u) << 16, e = ((uint)h >> 10) & 0x1fu, m = (uint)h & 0x3ffu;
+    if (e == 0u) { float v = (float)m * 5.9604644775390625e-8f; return sign ? -v : v; }  /* subnormal: m * 2**-24 */
+    if (e == 31u) return AS_FLOAT(sign | 0x7f800000u | (m << 13));
+    return AS_FLOAT(sign | ((e + 112u) << 23) | (m << 13));
+}
+ushort nr_half_store(float f) {
+    uint x = AS_UINT(f), sign = (x >> 16) & 0x8000u, ax = x & 0x7fffffffu;
+    if (ax > 0x7f800000u) return (ushort)(sign | 0x7e00u);                    /* NaN */
+    if (ax >= 0x47800000u) return (ushort)(sign | 0x7c00u);                   /* 65536 and up: inf */
+    if (ax < 0x38800000u) return (ushort)(sign | (uint)rint(AS_FLOAT(ax) * 16777216.0f));  /* subnormal, RNE */
+    uint h = (((ax >> 23) - 112u) << 10) | ((ax & 0x7fffffu) >> 13), rem = ax & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) h += 1u;              /* nearest even; may carry to inf */
+    return (ushort)(sign | h);
+}
+float nr_half_round(float f) { return nr_half_load(nr_half_store(f)); }
+float nr_bf16_load(ushort u) { return AS_FLOAT(((uint)u) << 16); }
+ushort nr_bf16_store(float f) {
+    uint u = AS_UINT(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (ushort)((u >> 16) | 0x40u);  /* NaN stays a quiet NaN */
+    u += 0x7fffu + ((u >> 16) & 1u);                                          /* round to nearest even */
+    return (ushort)(u >> 16);
+}
+float nr_bf16_round(float f) { return nr_bf16_load(nr_bf16_store(f)); }
+"""

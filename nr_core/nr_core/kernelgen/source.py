@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dialect import Dialect
+from . import exprs
+from .dialect import Dialect, key
 
 IDX = np.dtype(np.int64)
 
@@ -52,7 +53,8 @@ class Params:
         self.dtypes.append(None)
 
     def arg(self, dt, *names: str) -> None:
-        dt = np.dtype(dt)
+        # 16-bit scalars arrive as float (rounded to their dtype on the host)
+        dt = np.dtype(np.float32) if key(dt) in exprs.LOW_FLOATS else np.dtype(dt)
         for nm in names:
             self.params.append(("arg", self.d.ctype(dt), nm))
             self.dtypes.append(np.dtype(np.uint8) if dt.kind == "b" else dt)

@@ -16,6 +16,7 @@ class Entry:
     decomposition: Callable | None = None
     samples: Callable | None = None
     kernels: dict = field(default_factory=dict)
+    amp: str | None = None  # autocast policy: "low", "fp32", "promote" (None: unchanged)
 
 
 class Family:
@@ -33,6 +34,11 @@ class Family:
             raise ValueError(f"op {opdef.name!r} declared twice in its family")
         self.entries[opdef.name] = Entry(opdef, **extra)
         return opdef
+
+    def amp(self, policy: str, *names: str) -> None:
+        """Declare the autocast policy of ops declared above (kept beside the table, so the lists are visible)."""
+        for n in names:
+            self.entries[n].amp = policy
 
     def names(self, where: Callable[[OpDef], bool] = lambda op: True) -> list[str]:
         return [n for n, e in self.entries.items() if where(e.op)]
@@ -56,4 +62,4 @@ class Family:
     def register(self, register) -> None:
         """Hand every entry to ``register`` (the ``nr_register_ops`` callback)."""
         for e in self.entries.values():
-            register(e.op, decomposition=e.decomposition, samples=e.samples, kernels=e.kernels or None)
+            register(e.op, decomposition=e.decomposition, samples=e.samples, kernels=e.kernels or None, amp=e.amp)

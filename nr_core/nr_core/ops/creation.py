@@ -66,8 +66,8 @@ def _creation_samples(name, dtypes):
             yield _sample(name, f"3d-{dt.name}", lambda dt=dt: getattr(nr, name)((2, 1, 3), dtype=dt, device=dev),
                           lambda dt=dt: getattr(np, name)((2, 1, 3), dtype=dt.numpy))
         elif name == "empty":
-            yield _sample(name, dt.name, lambda dt=dt: nr.empty((2, 3), dtype=dt, device=dev) * 0 if dt.kind != "bool"
-                          else nr.zeros((2, 3), dtype=dt, device=dev),
+            # its values are whatever the memory held (times 0 could give -0.0 or NaN): shape, dtype, device count
+            yield _sample(name, dt.name, lambda dt=dt: nr.zeros_like(nr.empty((2, 3), dtype=dt, device=dev)),
                           lambda dt=dt: np.zeros((2, 3), dtype=dt.numpy))
         elif name == "eye":
             yield _sample(name, dt.name, lambda dt=dt: nr.eye(3, 4, k=1, dtype=dt, device=dev),

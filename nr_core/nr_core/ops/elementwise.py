@@ -103,6 +103,11 @@ pow = _binary("pow", "numeric")  # noqa: A001
 remainder = _binary("remainder", "real numeric")
 subtract = _binary("subtract", "numeric")
 
+# ---- autocast: functions whose 16-bit results lose too much (PyTorch's CUDA float32 list) run in float32
+FAMILY.amp("fp32", "acos", "asin", "cosh", "exp", "expm1", "log", "log10", "log1p", "log2", "pow", "reciprocal",
+           "sinh", "tan")
+FAMILY.amp("promote", "atan2")
+
 # ---- the table: ternary / parametrised (frontends: ``where`` in api.searching, ``clip`` in api.elementwise)
 FAMILY.add(OpDef("where", "elementwise", 3, "any", "custom", fusable=True))
 FAMILY.add(OpDef("clip", "elementwise", 1, "real numeric", primitive=False))
@@ -211,6 +216,7 @@ def _int_operands(name, shape1, shape2, dt):
 @FAMILY.samples(*FAMILY.names(lambda op: op.nin == 2))
 def _binary_samples(name, dtypes):
     ref = getattr(np, name)
+    f32_ref = name != "nextafter"  # nextafter steps in the dtype's own spacing: no float32 stand-in
     (l1, h1), (l2, h2) = _BINARY_DOMAIN.get(name, ((-3.0, 3.0), (-3.0, 3.0)))
     for dt in accepted(name, dtypes):
         r = _ref_at_compute_dtype(name, ref, dt)
@@ -224,15 +230,17 @@ def _binary_samples(name, dtypes):
                 x2 = (x2 + 0.25).astype(dt.numpy)  # no ties, where the gradient is split
             if name == "copysign" and dt.kind == "float":
                 x1 = np.where(np.abs(x1) < 0.1, 0.5, x1).astype(dt.numpy)  # away from the kink at zero
-            yield Sample(name, (x1, x2), ref=r, label=f"{label}-{dt.name}", grad=smooth(dt) and label != "empty")
+            yield Sample(name, (x1, x2), ref=r, label=f"{label}-{dt.name}", grad=smooth(dt) and label != "empty",
+                         ref_in_float32=f32_ref)
         if smooth(dt) and name not in ("pow", "floor_divide"):
             s = specials(dt)
-            yield Sample(name, (s, s[::-1].copy()), ref=r, label=f"specials-{dt.name}", grad=False)
+            yield Sample(name, (s, s[::-1].copy()), ref=r, label=f"specials-{dt.name}", grad=False,
+                         ref_in_float32=f32_ref)
         if dt.kind != "bool":
             scalar = 2 if dt.kind in ("int", "uint") else 1.5
             x1 = (_int_operands(name, (3,), (3,), dt)[0] if dt.kind in ("int", "uint")
                   else values((3,), dt, l1 + 0.5 if l1 >= 0 else l1, h1))
-            yield Sample(name, (x1, scalar), ref=r, label=f"scalar-{dt.name}", grad=smooth(dt))
+            yield Sample(name, (x1, scalar), ref=r, label=f"scalar-{dt.name}", grad=smooth(dt), ref_in_float32=f32_ref)
 
 
 @FAMILY.samples("where")

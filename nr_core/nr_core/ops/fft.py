@@ -35,6 +35,7 @@ _fft("rfftfreq", 0, "real floating-point", differentiable=False, kind="creation"
 
 # the transforms: the host's kernels, results moved back
 HOST_OPS = ("fft", "ifft", "fftn", "ifftn", "rfft", "irfft", "rfftn", "irfftn", "hfft", "ihfft")
+FAMILY.amp("fp32", *HOST_OPS)  # autocast
 for _name in HOST_OPS:
     FAMILY.decomposition(_name)(on_host("fft", _name))
 

@@ -48,6 +48,11 @@ _linalg("svdvals", 1, "floating-point", "real")
 _linalg("trace", 1, "numeric")
 _linalg("vector_norm", 1, "floating-point", "real")
 
+# autocast: factorisations, solves and norms are ill-conditioned in 16 bits
+FAMILY.amp("fp32", "cholesky", "det", "eigh", "eigvalsh", "inv", "matrix_norm", "matrix_rank", "pinv",
+           "qr", "slogdet", "solve", "svd", "svdvals", "trace", "vector_norm")
+FAMILY.amp("promote", "cross")
+
 # factorisations and solves: the host's kernels, results moved back
 HOST_OPS = ("cholesky", "det", "slogdet", "eigh", "eigvalsh", "inv", "qr", "solve", "svd", "svdvals")
 

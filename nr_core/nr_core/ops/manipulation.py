@@ -30,6 +30,9 @@ STACK = _shape("stack", nin=-1, result="custom", primitive=False)
 TILE = _shape("tile", primitive=False)
 REPEAT = _shape("repeat", primitive=False)
 
+# autocast: joining a 16-bit and a float32 array keeps the wider one
+FAMILY.amp("promote", "concat", "stack")
+
 
 # ---- decompositions ------------------------------------------------------------------------------
 @FAMILY.decomposition("expand_dims")

@@ -18,6 +18,9 @@ MATMUL = FAMILY.add(OpDef("matmul", "linalg", 2, "numeric"))
 TENSORDOT = FAMILY.add(OpDef("tensordot", "linalg", 2, "numeric", primitive=False))
 VECDOT = FAMILY.add(OpDef("vecdot", "linalg", 2, "numeric", primitive=False))
 
+# autocast: the products are what 16-bit arithmetic is for
+FAMILY.amp("low", "matmul", "tensordot", "vecdot")
+
 
 @FAMILY.decomposition("tensordot")
 def _tensordot(x1, x2, axes=2):

@@ -33,6 +33,9 @@ CUMULATIVE_SUM = _add(OpDef("cumulative_sum", "scan", 1, "numeric", "custom"))
 CUMULATIVE_PROD = _add(OpDef("cumulative_prod", "scan", 1, "numeric", "custom", primitive=False))
 DIFF = _add(OpDef("diff", "scan", 1, "numeric", primitive=False))
 
+# autocast: sums and products of many 16-bit values lose their low digits, so they run in float32
+FAMILY.amp("fp32", "sum", "prod", "logsumexp", "cumulative_sum", "cumulative_prod")
+
 
 # ---- decompositions ------------------------------------------------------------------------------
 def _count(x, axis):

@@ -7,6 +7,13 @@ import nr_core as nr
 
 _TOL = {"float32": (1e-4, 1e-5), "complex64": (1e-4, 1e-5), "float64": (1e-10, 1e-12),
         "complex128": (1e-10, 1e-12)}
+# the 16-bit floats: a few units in the last place (2**-10 and 2**-7 relative), never tighter than a sample asks
+LOW_TOL = {"float16": (4e-3, 2e-3), "bfloat16": (3.2e-2, 1.6e-2)}
+
+
+def is_floating(dt: np.dtype) -> bool:
+    """Real or complex floating, bfloat16 included (ml_dtypes gives it NumPy kind 'V')."""
+    return dt.kind in "fc" or dt.name in LOW_TOL
 
 
 def to_device(args, device):
@@ -35,13 +42,22 @@ def assert_matches(sample, out, expected) -> None:
         assert out.dtype is want, f"{sample}: dtype {out.dtype} != {want}"
 
 
+def _tolerances(sample, key):
+    rtol, atol = _TOL.get(key, (1e-6, 1e-7))
+    rtol = sample.rtol if sample.rtol is not None else rtol
+    atol = sample.atol if sample.atol is not None else atol
+    if key in LOW_TOL:
+        rtol, atol = max(rtol, LOW_TOL[key][0]), max(atol, LOW_TOL[key][1])
+    return rtol, atol
+
+
 def _compare(sample, got, exp):
     assert got.shape == exp.shape, f"{sample}: shape {got.shape} != expected {exp.shape}"
-    if exp.dtype.kind in "fc" or got.dtype.kind in "fc":
-        key = got.dtype.name if got.dtype.kind in "fc" else "float64"
-        rtol, atol = _TOL.get(key, (1e-6, 1e-7))
-        rtol = sample.rtol if sample.rtol is not None else rtol
-        atol = sample.atol if sample.atol is not None else atol
+    if is_floating(exp.dtype) or is_floating(got.dtype):
+        key = got.dtype.name if is_floating(got.dtype) else "float64"
+        rtol, atol = _tolerances(sample, key)
+        if key in LOW_TOL or exp.dtype.name in LOW_TOL:  # compared in float64: NumPy's testing knows no bfloat16
+            got, exp = got.astype(np.float64), exp.astype(np.float64)
         np.testing.assert_allclose(got.astype(exp.dtype) if exp.dtype.kind in "fc" else got, exp, rtol=rtol,
                                    atol=atol, equal_nan=True, err_msg=str(sample))
         if exp.dtype.kind == "f":  # signed zeros are part of the standard's special cases
@@ -79,7 +95,7 @@ def grad_call(sample, device):
     """``(fn, inputs)`` for gradient checks of ``sample`` on ``device``: its floating arrays in float64 (complex128)
     requiring grad as ``inputs``, the other arguments fixed inside ``fn``; None if it has no such input."""
     args = [a.astype(np.complex128 if a.dtype.kind == "c" else np.float64) if isinstance(a, np.ndarray)
-            and a.dtype.kind in "fc" else a for a in sample.args]
+            and is_floating(a.dtype) else a for a in sample.args]
     nr_args = list(to_device(tuple(args), device))
     grads = [i for i, a in enumerate(nr_args) if isinstance(a, nr.Tensor) and a.dtype.kind in ("float", "complex")
              and a.size > 0]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numbers
 
+from nr_core.dtypes import LOW_PRECISION, float32
 from nr_core.errors import device_mismatch
 from nr_core.array_object import Tensor
 
@@ -31,6 +32,15 @@ def same(fn: str, x: Tensor, *others) -> None:
         if o.dtype is not x.dtype:
             raise TypeError(f"{fn}: dtypes differ: input is {x.dtype.name} {x.shape}, argument is "
                             f"{o.dtype.name} {o.shape}")
+
+
+def same_or_float32(fn: str, x: Tensor, *others) -> None:
+    """``same``, except that a 16-bit float input may come with float32 parameters (batch statistics kept in float32,
+    as PyTorch's CPU batch norm allows, and as autocast leaves them)."""
+    if x.dtype in LOW_PRECISION:
+        others = [None if o is not None and isinstance(o, Tensor) and o.dtype in (float32, x.dtype) else o
+                  for o in others]
+    same(fn, x, *others)
 
 
 def _is_int(v) -> bool:

@@ -5,6 +5,7 @@ import math
 
 import nr_core as nr
 from nr_core.shapes import normalize_axis
+from nr_core.amp import autocast_policy
 
 from ..ops import softmax as _sm
 from ..ops.special import erf
@@ -27,6 +28,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
     return nr.where(x > 0, x, x * negative_slope)
 
 
+@autocast_policy("prelu", "low")
 def prelu(input, weight):
     x = floating(input, "prelu")
     same("prelu", x, weight)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import nr_core as nr
+from nr_core.amp import autocast_policy
 
 from ..ops.attention import attention as _attention
 from ._checks import floating, same, tensor
@@ -21,6 +22,7 @@ def _float_mask(mask, dtype, keep_when_true: bool):
     return mask
 
 
+@autocast_policy("scaled_dot_product_attention", "low")
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None, enable_gqa: bool = False):
     """softmax(q k^T * scale + mask) v over the last two dims, in one fused op; a bool mask is True where attention

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import nr_core as nr
+from nr_core.amp import autocast_policy
 
 from ..ops import conv as _ops
 from ._checks import at_least, floating, ntuple, same
@@ -46,6 +47,7 @@ def _finish(out, bias, nd, batched):
     return out if batched else out[0]
 
 
+@autocast_policy("conv_nd", "low")
 def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1, *, nd: int | None = None,
             fn: str = "conv_nd"):
     """Cross-correlation over the trailing ``nd`` dims (inferred from the weight when not given)."""
@@ -74,18 +76,22 @@ def conv_nd(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: i
     return _finish(_ops.conv(x, weight, stride, pads, dilation, groups), bias, nd, batched)
 
 
+@autocast_policy("conv1d", "low")
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return conv_nd(input, weight, bias, stride, padding, dilation, groups, nd=1, fn="conv1d")
 
 
+@autocast_policy("conv2d", "low")
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return conv_nd(input, weight, bias, stride, padding, dilation, groups, nd=2, fn="conv2d")
 
 
+@autocast_policy("conv3d", "low")
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return conv_nd(input, weight, bias, stride, padding, dilation, groups, nd=3, fn="conv3d")
 
 
+@autocast_policy("conv_transpose_nd", "low")
 def conv_transpose_nd(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                       dilation=1, *, nd: int | None = None, fn: str = "conv_transpose_nd"):
     """The adjoint of ``conv_nd``; weight (in_channels, out_channels / groups, *kernel)."""
@@ -106,16 +112,19 @@ def conv_transpose_nd(input, weight, bias=None, stride=1, padding=0, output_padd
     return _finish(_ops.conv_transpose(x, weight, stride, pads, dilation, groups), bias, nd, batched)
 
 
+@autocast_policy("conv_transpose1d", "low")
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, nd=1,
                              fn="conv_transpose1d")
 
 
+@autocast_policy("conv_transpose2d", "low")
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, nd=2,
                              fn="conv_transpose2d")
 
 
+@autocast_policy("conv_transpose3d", "low")
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     return conv_transpose_nd(input, weight, bias, stride, padding, output_padding, groups, dilation, nd=3,
                              fn="conv_transpose3d")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import nr_core as nr
+from nr_core.amp import autocast_policy
 
 from ..ops.linear import linear as _linear_op
 from ._checks import floating, same
 
 
+@autocast_policy("linear", "low")
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias``; input (*, in_features), weight (out_features, in_features)."""
     x = floating(input, "linear")
@@ -24,6 +26,7 @@ def linear(input, weight, bias=None):
     return out
 
 
+@autocast_policy("bilinear", "low")
 def bilinear(input1, input2, weight, bias=None):
     """``y[..., o] = x1[..., i] W[o, i, j] x2[..., j] + b[o]``."""
     x1 = floating(input1, "bilinear", "input1")

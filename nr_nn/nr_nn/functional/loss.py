@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 import nr_core as nr
+from nr_core.amp import autocast_policy
 
 from ..ops.binary_cross_entropy import binary_cross_entropy as _bce
 from ..ops.loss import cross_entropy as _cross_entropy_op
@@ -37,15 +38,18 @@ def _pair(fn, input, target, reduction):
     return x
 
 
+@autocast_policy("mse_loss", "fp32")
 def mse_loss(input, target, reduction: str = "mean"):
     d = _pair("mse_loss", input, target, reduction) - target
     return _reduce(d * d, reduction)
 
 
+@autocast_policy("l1_loss", "fp32")
 def l1_loss(input, target, reduction: str = "mean"):
     return _reduce(nr.abs(_pair("l1_loss", input, target, reduction) - target), reduction)
 
 
+@autocast_policy("smooth_l1_loss", "fp32")
 def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     d = nr.abs(_pair("smooth_l1_loss", input, target, reduction) - target)
     if beta < 0:
@@ -55,6 +59,7 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     return _reduce(nr.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
 
 
+@autocast_policy("huber_loss", "fp32")
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
     d = nr.abs(_pair("huber_loss", input, target, reduction) - target)
     if delta <= 0:
@@ -98,6 +103,7 @@ def _class_weights(weight, safe, valid, dtype):
     return w
 
 
+@autocast_policy("nll_loss", "fp32")
 def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
     fn = "nll_loss"
     x = floating(input, fn)
@@ -121,6 +127,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     return nr.sum(loss) / nr.sum(w)
 
 
+@autocast_policy("cross_entropy", "fp32")
 def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0):
     """log_softmax + nll over class axis 1; targets are class indices or class probabilities."""
@@ -171,6 +178,7 @@ def _check_probabilities(fn, x):
                            f"(input {x.dtype.name} {x.shape})")
 
 
+@autocast_policy("binary_cross_entropy", "fp32")
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     x = _pair("binary_cross_entropy", input, target, reduction)
     _check_probabilities("binary_cross_entropy", x)
@@ -180,6 +188,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     return _reduce(loss, reduction)
 
 
+@autocast_policy("binary_cross_entropy_with_logits", "fp32")
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean", pos_weight=None):
     x = _pair("binary_cross_entropy_with_logits", input, target, reduction)
     same("binary_cross_entropy_with_logits", x, weight, pos_weight)
@@ -193,6 +202,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     return _reduce(loss, reduction)
 
 
+@autocast_policy("kl_div", "fp32")
 def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     fn = "kl_div"
     x = floating(input, fn)
@@ -209,6 +219,7 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     return _reduce(loss, reduction)
 
 
+@autocast_policy("poisson_nll_loss", "fp32")
 def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, eps: float = 1e-8,
                      reduction: str = "mean"):
     x = _pair("poisson_nll_loss", input, target, reduction)
@@ -220,6 +231,7 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, 
     return _reduce(loss, reduction)
 
 
+@autocast_policy("gaussian_nll_loss", "fp32")
 def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
     x = _pair("gaussian_nll_loss", input, target, reduction)
     v = nr.clip(var, min=eps) if isinstance(var, nr.Tensor) else max(float(var), eps)
@@ -240,6 +252,7 @@ def _sign_target(fn, x, target):
     return target
 
 
+@autocast_policy("cosine_embedding_loss", "fp32")
 def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean"):
     fn = "cosine_embedding_loss"
     x1 = _pair(fn, input1, input2, reduction)
@@ -256,12 +269,14 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction
     return _reduce(loss, reduction)
 
 
+@autocast_policy("margin_ranking_loss", "fp32")
 def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean"):
     x1 = _pair("margin_ranking_loss", input1, input2, reduction)
     target = _sign_target("margin_ranking_loss", x1, target)
     return _reduce(nr.relu(-target * (x1 - input2) + margin), reduction)
 
 
+@autocast_policy("pairwise_distance", "fp32")
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
     d = nr.abs(floating(x1, "pairwise_distance") - x2 + eps)
     axis = d.ndim - 1
@@ -270,6 +285,7 @@ def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool =
     return nr.pow(nr.sum(nr.pow(d, float(p)), axis=axis, keepdims=keepdim), 1.0 / p)
 
 
+@autocast_policy("cosine_similarity", "fp32")
 def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     x1 = floating(x1, "cosine_similarity")
     n1 = nr.clip(nr.sqrt(nr.sum(x1 * x1, axis=dim)), min=eps)
@@ -277,6 +293,7 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     return nr.sum(x1 * x2, axis=dim) / (n1 * n2)
 
 
+@autocast_policy("triplet_margin_loss", "fp32")
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
                         swap: bool = False, reduction: str = "mean"):
     a = _pair("triplet_margin_loss", anchor, positive, reduction)
@@ -288,6 +305,7 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     return _reduce(nr.relu(d_ap - d_an + margin), reduction)
 
 
+@autocast_policy("hinge_embedding_loss", "fp32")
 def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "mean"):
     x = floating(input, "hinge_embedding_loss")
     target = _sign_target("hinge_embedding_loss", x, target)
@@ -297,6 +315,7 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "m
     return _reduce(loss, reduction)
 
 
+@autocast_policy("soft_margin_loss", "fp32")
 def soft_margin_loss(input, target, reduction: str = "mean"):
     x = floating(input, "soft_margin_loss")
     target = _sign_target("soft_margin_loss", x, target)
@@ -304,6 +323,7 @@ def soft_margin_loss(input, target, reduction: str = "mean"):
     return _reduce(nr.log1p(nr.exp(-target * x)), reduction)
 
 
+@autocast_policy("multilabel_margin_loss", "fp32")
 def multilabel_margin_loss(input, target, reduction: str = "mean"):
     """Hinge between every target class (listed first in ``target``, ended by -1) and every other class."""
     fn = "multilabel_margin_loss"
@@ -333,6 +353,7 @@ def multilabel_margin_loss(input, target, reduction: str = "mean"):
     return _reduce(loss, reduction)
 
 
+@autocast_policy("multi_margin_loss", "fp32")
 def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean"):
     fn = "multi_margin_loss"
     x = floating(input, fn)
@@ -368,6 +389,7 @@ def _shift(a, k):
     return nr.concat([fill, a[..., :a.shape[-1] - k]], axis=-1)
 
 
+@autocast_policy("ctc_loss", "fp32")
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank: int = 0, reduction: str = "mean",
              zero_infinity: bool = False):
     """Connectionist temporal classification: the alpha recursion in log space, batched, one step per frame."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 import math
 
 import nr_core as nr
+from nr_core.dtypes import LOW_PRECISION
+from nr_core.amp import autocast_policy
 
 from ..ops.normalization import batch_norm as _batch_norm_op
 from ..ops.normalization import layer_norm as _layer_norm_op
-from ._checks import floating, same
+from ._checks import floating, same, same_or_float32
 
 
 def _channel_shape(x):
@@ -24,9 +26,11 @@ def _affine(out, weight, bias, shape):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5):
-    """Normalise over every axis but the channel axis 1; in training, update the running statistics in place."""
+    """Normalise over every axis but the channel axis 1; in training, update the running statistics in place.
+    A 16-bit input may come with float32 statistics and affine terms (as autocast leaves them): statistics and
+    normalisation run in float32 and the result is stored back in the input's dtype, as PyTorch's CPU kernel."""
     x = floating(input, "batch_norm")
-    same("batch_norm", x, running_mean, running_var, weight, bias)
+    same_or_float32("batch_norm", x, running_mean, running_var, weight, bias)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected at least a 2-D input (N, C, ...), got shape {x.shape}")
     c = x.shape[1]
@@ -34,6 +38,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     ("bias", bias)):
         if t is not None and t.shape != (c,):
             raise ValueError(f"batch_norm: {name} must have shape ({c},) for input {x.shape}, got {t.shape}")
+    low = x.dtype if x.dtype in LOW_PRECISION else None
+    if low is not None:
+        x, weight, bias = (None if t is None else nr.astype(t, nr.float32) for t in (x, weight, bias))
     if training:
         n = x.size // c
         if n <= 1:
@@ -45,14 +52,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 m = momentum
                 running_mean.copy_(running_mean * (1 - m) + mean.detach() * m)
                 running_var.copy_(running_var * (1 - m) + var.detach() * (m * n / (n - 1)))
-        return out
-    if running_mean is None or running_var is None:
-        raise ValueError("batch_norm: running_mean and running_var are required when training=False")
-    shape = _channel_shape(x)
-    out = (x - nr.reshape(running_mean, shape)) / nr.sqrt(nr.reshape(running_var, shape) + eps)
-    return _affine(out, weight, bias, shape)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+        shape = _channel_shape(x)
+        out = (x - nr.reshape(running_mean, shape)) / nr.sqrt(nr.reshape(running_var, shape) + eps)
+        out = _affine(out, weight, bias, shape)
+    return out if low is None else nr.astype(out, low)
 
 
+@autocast_policy("layer_norm", "fp32")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
     x = floating(input, "layer_norm")
     same("layer_norm", x, weight, bias)
@@ -65,6 +74,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     return _affine(_layer_norm_op(x, len(shape), float(eps)), weight, bias, shape)
 
 
+@autocast_policy("group_norm", "fp32")
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):
     x = floating(input, "group_norm")
     same("group_norm", x, weight, bias)
@@ -80,7 +90,10 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
     x = floating(input, "instance_norm")
-    same("instance_norm", x, running_mean, running_var, weight, bias)
+    same_or_float32("instance_norm", x, running_mean, running_var, weight, bias)
+    low = x.dtype if x.dtype in LOW_PRECISION else None
+    if low is not None:  # as batch_norm
+        x = nr.astype(x, nr.float32)
     if x.ndim < 3:
         raise ValueError(f"instance_norm: expected an input (N, C, *spatial), got shape {x.shape}")
     n, c = x.shape[:2]
@@ -97,7 +110,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                 running_var.copy_(running_var * (1 - momentum) + var * momentum)
     else:
         out = (x - nr.reshape(running_mean, shape)) / nr.sqrt(nr.reshape(running_var, shape) + eps)
-    return _affine(out, weight, bias, shape)
+    out = _affine(out, weight, bias, shape)
+    return out if low is None else nr.astype(out, low)
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import nr_core as nr
+from nr_core.amp import autocast_policy
 
 from ..ops import pooling as _ops
 from ._checks import floating, ntuple
@@ -57,6 +58,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
+@autocast_policy("max_pool3d", "fp32")
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
@@ -81,6 +83,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                      divisor_override)
 
 
+@autocast_policy("avg_pool3d", "fp32")
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
@@ -136,6 +139,7 @@ def adaptive_avg_pool2d(input, output_size):
     return _adaptive("adaptive_avg_pool2d", 2, input, output_size, _mean, _avg_regular)
 
 
+@autocast_policy("adaptive_avg_pool3d", "fp32")
 def adaptive_avg_pool3d(input, output_size):
     return _adaptive("adaptive_avg_pool3d", 3, input, output_size, _mean, _avg_regular)
 

@@ -15,6 +15,12 @@ SAVED_OUTPUTS = {"batch_norm": (1, 2), "max_pool": (1,), "scaled_dot_product_att
 # op name -> kit samples: the first families' live in ``samples``, later ones beside their ops
 SAMPLES = {**_BASE_SAMPLES, **normalization.SAMPLES, **linear.SAMPLES, **loss.SAMPLES, **recurrent_samples.SAMPLES,
            **attention.SAMPLES}
+# autocast policies of these ops (PyTorch's CPU lists; the frontends that check dtypes declare theirs with the
+# function, so they are cast before the check); batch_norm runs unchanged, its statistics in float32; GRU in
+# float32, as PyTorch's CPU autocast leaves it
+AMP = {"conv": "low", "conv_transpose": "low", "lstm_cell": "low", "linear": "low", "rnn_sequence": "low",
+       "lstm_sequence": "low", "gru_sequence": "fp32", "scaled_dot_product_attention": "low", "softmax": "fp32",
+       "log_softmax": "fp32", "layer_norm": "fp32", "cross_entropy": "fp32", "binary_cross_entropy": "fp32"}
 
 
 def ensure_registered() -> None:

@@ -14,6 +14,7 @@ its gradient, which is also what the rules run while a graph of the gradient is 
 from __future__ import annotations
 
 import nr_core as nr
+from nr_core.amp import autocast_policy
 from nr_core.dispatch import apply
 from nr_core.grad_engine import grad_engine
 from nr_core.grad_mode import state as _grad_state
@@ -43,6 +44,7 @@ def _check(fn, xw, h0, w_hh, gates, hidden, proj=None):
                          f"({gates}*H, {'P' if proj else 'H'}); got xw {xw.shape}, h0 {h0.shape}, w_hh {w_hh.shape}")
 
 
+@autocast_policy("rnn_sequence", "low")  # cast before the checks: under autocast xw comes in 16 bits, h0 not
 def rnn_sequence(xw, h0, w_hh, nonlinearity: str = "tanh", reverse: bool = False):
     """Elman RNN over a sequence: ``h_t = act(xw_t + h_{t-1} @ w_hh.T)``; returns ``(y (T, N, H), h_n)``."""
     _check("rnn_sequence", xw, h0, w_hh, 1, h0.shape[-1])
@@ -51,6 +53,7 @@ def rnn_sequence(xw, h0, w_hh, nonlinearity: str = "tanh", reverse: bool = False
     return apply(RNN_SEQUENCE, (xw, h0, w_hh), {"nonlinearity": nonlinearity, "reverse": bool(reverse)}, xw.dtype)
 
 
+@autocast_policy("lstm_sequence", "low")  # cast before the checks: under autocast xw comes in 16 bits, h0 not
 def lstm_sequence(xw, h0, c0, w_hh, w_hr=None, reverse: bool = False):
     """LSTM over a sequence (gates in torch's order i, f, g, o; ``w_hr`` (P, H) projects h): returns
     ``(y (T, N, P), h_n, c_n, gates (T, N, 4H) activated, cells (T, N, H))``."""
@@ -63,6 +66,8 @@ def lstm_sequence(xw, h0, c0, w_hh, w_hr=None, reverse: bool = False):
     return apply(LSTM_SEQUENCE, (xw, h0, c0, w_hh, w_hr), {"reverse": bool(reverse)}, xw.dtype)
 
 
+# PyTorch's CPU autocast runs GRU in float32 (only the LSTM/RNN layer is on its lower-precision list)
+@autocast_policy("gru_sequence", "fp32")
 def gru_sequence(xw, h0, w_hh, b_hh=None, reverse: bool = False):
     """GRU over a sequence (torch's gates r, z, n; ``b_hh`` is added inside the reset gate's product):
     returns ``(y (T, N, H), h_n, reserve (T, N, 4H) = r, z, n, h @ w_hn.T + b_hn)``."""

@@ -6,6 +6,7 @@ import nr_core as nr
 from nr_core.dispatch import apply
 from nr_core.grad_mode import state as _grad_state
 from nr_core.optable import OpDef
+from nr_core.amp import autocast_policy
 
 from ..functional._checks import floating, same
 
@@ -16,6 +17,7 @@ LSTM_CELL_BACKWARD = OpDef("lstm_cell_backward", "nn", 5, "real floating-point",
                            primitive=False, nout=2)
 
 
+@autocast_policy("lstm_cell", "low")
 def lstm_cell(gates, c_prev):
     """One LSTM step from the pre-activation gates ``(..., 4H)`` (torch's order i, f, g, o) and the previous
     cell state ``(..., H)``: ``c = f*c_prev + i*g``, ``h = o*tanh(c)``. Returns ``(h, c, act)`` where ``act``

@@ -27,9 +27,15 @@ def _values(shape, dtype, seed):
     return np.random.default_rng(seed).uniform(-2.0, 2.0, shape).astype(dtype.numpy)
 
 
+def _f32(a):
+    """Sample-building references run in float32 (NumPy's einsum has no 16-bit floats)."""
+    return a.astype(np.float32)
+
+
 def _floats(dtypes):
-    from nr_core import dtypes as _d
-    return [d for d in (_d.float32, _d.float64) if d in dtypes]
+    """The real floating dtypes the device has, float16 and bfloat16 included (their references run in float32)."""
+    from nr_core.samples import floats
+    return floats(dtypes)
 
 
 def _windows(x, padding, ksize, stride, dilation, fill=0.0):
@@ -196,7 +202,7 @@ def conv_samples(name, dtypes):
             if name == "conv":
                 yield _sample(name, (x, w), kw, ops.conv, conv_ref, label)
             elif name == "conv_weight_grad":
-                gy = _values(conv_ref(x, w, **kw).shape, dt, i + 20)
+                gy = _values(conv_ref(_f32(x), _f32(w), **kw).shape, dt, i + 20)
                 yield _sample(name, (x, gy), {"weight_shape": ws, **kw}, ops.conv_weight_grad, conv_weight_grad_ref,
                               label)
             else:
@@ -217,7 +223,7 @@ def pool_samples(name, dtypes):
                               lambda *a, **q: max_pool_ref(*a, **q, index_dtype=ops.index_dtype(q["kernel_size"])),
                               label)
             elif name == "max_pool_backward":
-                _, arg = max_pool_ref(x, k, s, p, d, ops.index_dtype(k))
+                _, arg = max_pool_ref(_f32(x), k, s, p, d, ops.index_dtype(k))
                 gy = _values(arg.shape, dt, i + 5)
                 kw = {"input_shape": xs, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
                 yield _sample(name, (arg, gy), kw, ops.max_pool_backward, max_pool_backward_ref, label)
@@ -228,7 +234,7 @@ def pool_samples(name, dtypes):
                 if name == "avg_pool":
                     yield _sample(name, (x,), kw, ops.avg_pool, avg_pool_ref, label)
                 else:
-                    gy = _values(avg_pool_ref(x, **kw).shape, dt, i + 5)
+                    gy = _values(avg_pool_ref(_f32(x), **kw).shape, dt, i + 5)
                     yield _sample(name, (gy,), {"input_shape": xs, **kw}, ops.avg_pool_backward,
                                   avg_pool_backward_ref, label)
 
@@ -280,7 +286,7 @@ def lstm_samples(name, dtypes):
             if name == "lstm_cell":
                 yield _sample(name, (gates, c_prev), {}, ops.lstm_cell, lstm_cell_ref, label)
             else:
-                _, c, act = lstm_cell_ref(gates, c_prev)
+                _, c, act = (o.astype(dt.numpy) for o in lstm_cell_ref(_f32(gates), _f32(c_prev)))
                 gh, gc = _values(shape, dt, i + 20), _values(shape, dt, i + 30)
                 yield _sample(name, (act, c_prev, c, gh, gc), {}, ops.lstm_cell_backward, lstm_cell_backward_ref,
                               label, grad=False)

@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from nr_core import dtypes as _d
 from nr_core.optable import OPS
 
 from .. import exprs
 from . import creation, host, indexing, lazy, linalg, reductions, shape, sorting
+from .buffer import DeviceBuffer
 
 
 # ops done by downloading, running NumPy and uploading: their output shapes depend on the data
@@ -21,6 +23,13 @@ HOST_OPS = ("nonzero", "unique_all", "unique_counts", "unique_inverse", "unique_
 # kernels that compute (not only move) values: complex operands or dtypes send them to the host
 COMPUTING = ("clip", "sum", "prod", "all", "any", "mean", "var", "std", "cumulative_sum", "matmul", "full", "zeros", "ones",
              "empty", "linspace", "eye")
+# kernels whose generators compute in the storage type: 16-bit float operands are converted to float32 for them
+# (one fused cast each) and their floating results back (elementwise kernels and pure moves handle 16 bits
+# themselves: the generator loads and stores them as float, moves copy their bits)
+IN_FLOAT32 = ("sum", "prod", "max", "min", "all", "any", "argmax", "argmin", "mean", "var", "std", "cumulative_sum",
+              "matmul", "sort", "argsort", "searchsorted", "index_add")
+CREATED_IN_FLOAT32 = ("arange", "linspace", "eye")
+_F32 = np.dtype(np.float32)
 
 
 def _np(dt):
@@ -42,6 +51,57 @@ def _clip(x, min=None, max=None):
     if max is not None:
         out = lazy.node("minimum", (out, lazy.Const(max, dt)), dt, x.rt)
     return out if out is not x else lazy.cast(x, dt)
+
+
+def _is_low(a) -> bool:
+    return (type(a) is DeviceBuffer or type(a) is lazy.LazyArray) and a.dtype.str in exprs.LOW_FLOATS
+
+
+def _narrowed(out, low):
+    if isinstance(out, tuple):
+        return tuple(_narrowed(o, low) for o in out)
+    return lazy.cast(out, low) if out.dtype == _F32 else out
+
+
+def in_float32(fn):
+    """``fn`` with 16-bit float operands computed in float32; floating results stored back in 16 bits: the
+    operands' dtype, or the result ``dtype`` the caller asked for when that is a 16-bit one."""
+    def kernel(*args, **params):
+        asked = params.get("dtype")
+        asked_low = asked is not None and asked.numpy is not None and asked.numpy.str in exprs.LOW_FLOATS
+        first_low = next((a.dtype for a in args if _is_low(a)), None)
+        if first_low is None and not asked_low:
+            return fn(*args, **params)
+        if asked_low:
+            target, params = asked.numpy, dict(params, dtype=_d.float32)
+        else:  # a wider result dtype asked for is kept; otherwise the operands' 16-bit dtype
+            target = first_low if asked is None else None
+        out = fn(*(lazy.cast(a, _F32) if _is_low(a) else a for a in args), **params)
+        return out if target is None else _narrowed(out, target)
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+def _nextafter(fn):
+    """nextafter steps in the dtype's own spacing, which float arithmetic cannot give for 16-bit floats: those
+    go to the host."""
+    on_host = host.fallback("nextafter")
+
+    def kernel(x1, x2):
+        return on_host(x1, x2) if _is_low(x1) else fn(x1, x2)
+    kernel.__name__ = "nextafter"
+    return kernel
+
+
+def created_in_float32(fn):
+    """A creation kernel making 16-bit floats in float32, then converting them (one fused cast)."""
+    def kernel(*args, dtype, **params):
+        low = dtype.numpy
+        if low is None or low.str not in exprs.LOW_FLOATS:
+            return fn(*args, dtype=dtype, **params)
+        return lazy.cast(fn(*args, dtype=_d.float32, **params), low)
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
 
 
 def build_kernels(backend) -> dict[str, Any]:
@@ -86,4 +146,9 @@ def build_kernels(backend) -> dict[str, Any]:
         k[name] = host.fallback(name)
     for name in COMPUTING:
         k[name] = host.complex_aware(name, k[name], rt)
+    for name in IN_FLOAT32:
+        k[name] = in_float32(k[name])
+    k["nextafter"] = _nextafter(k["nextafter"])
+    for name in CREATED_IN_FLOAT32:
+        k[name] = created_in_float32(k[name])
     return k

@@ -193,9 +193,16 @@ def run_into(expr, out: DeviceBuffer) -> None:
         args = [out.storage.buf, out.offset, *strides[0]]
         for b, s in zip(prog.leaves, strides[1:]):
             args += [b.storage.buf, b.offset, *s]
-        args += [c.value for c in prog.consts]
+        args += [_const_value(c) for c in prog.consts]
         args += [n, *dims]
         rt.run_1d(k, n, args)
+
+
+def _const_value(c: Const):
+    """A scalar as the kernel receives it: 16-bit floats rounded to their dtype here, passed as float."""
+    if c.dtype.str in exprs.LOW_FLOATS:
+        return float(np.asarray(c.value).astype(c.dtype).astype(np.float32))
+    return c.value
 
 
 def elementwise_fn(op: str, nin: int, bool_result: bool, on_complex):
