@@ -72,6 +72,19 @@ class DaskKernels:
             return self.xp.take(x.reshape(-1), indices)
         return self.xp.take(x, indices, axis=axis)
 
+    # -- reductions: Dask's max/min fail on an empty array even when the reduced axes are not empty ----------
+    def k_max(self, x, axis=None, keepdims=False):
+        return self._extremum(super().k_max, np.max, x, axis, keepdims)
+
+    def k_min(self, x, axis=None, keepdims=False):
+        return self._extremum(super().k_min, np.min, x, axis, keepdims)
+
+    def _extremum(self, lazy, host, x, axis, keepdims):
+        if x.size != 0:
+            return lazy(x, axis=axis, keepdims=keepdims)
+        # an empty result (or NumPy's error for an empty reduced axis), known from the shape alone
+        return self.xp.from_array(host(np.zeros(x.shape, x.dtype), axis=axis, keepdims=keepdims))
+
     # -- sorting ---------------------------------------------------------------------------------
     def k_sort(self, x, axis=-1, descending=False, stable=True):
         return along_axis(numpy_base().k_sort, x, axis, x.dtype, descending=descending, stable=stable)

@@ -126,3 +126,13 @@ def test_slice_bounds_may_be_nr_arrays(dev):
     np.testing.assert_array_equal(x[lo:hi].numpy(), np.arange(2, 5))
     x[lo:hi] = 0
     np.testing.assert_array_equal(x.numpy(), [0, 1, 0, 0, 0, 5, 6, 7, 8, 9])
+
+
+def test_max_and_min_of_an_empty_batch_as_numpy():
+    # Dask's own max/min fail on an empty array even when the reduced axis has elements (an empty batch)
+    for fn, ref in ((nr.max, np.max), (nr.min, np.min)):
+        x = nr.zeros((0, 4), device="dask")
+        assert fn(x, axis=1).shape == ref(np.zeros((0, 4)), axis=1).shape == (0,)
+        assert fn(x, axis=1, keepdims=True).numpy().shape == (0, 1)
+        with pytest.raises(ValueError):
+            fn(x, axis=0).numpy()  # an empty reduced axis has no identity, as NumPy says
