@@ -27,10 +27,14 @@ class Info:
                 "integral": _d.default_int, "indexing": _d.int64}
 
     def dtypes(self, *, device=None, kind=None) -> dict:
+        """The standard's dtypes the device supports. float16/bfloat16 are extensions (``nr.float16``): array-API
+        consumers iterate over this table expecting the standard's dtypes only, so they are not listed."""
         dev = self._check_device(device)
         backend = REGISTRY.backend_for(dev)
         out = {}
         for dt in _d.ALL_DTYPES:
+            if dt in _d.LOW_PRECISION:
+                continue
             if backend.supports_dtype(dt, dev) and (kind is None or isdtype(dt, kind)):
                 out[dt.name] = dt
         return out
