@@ -30,7 +30,8 @@ test: $(STAMP)
 	$(MAKE) kit
 
 # the backend test kit on every device this machine has (a missing GPU backend skips itself); on dask every family
-# but elementwise, reductions and gradchecks (~2 min): the whole kit there takes ~26 min on 2 cores, run it by hand;
+# but elementwise, reductions and gradchecks (~2 min; elementwise and reductions add ~1 min, run them by hand; the
+# gradchecks of nn ops through Dask graphs take minutes each, one computed graph per finite difference);
 # the longer probe time limit because importing dask on a loaded 2-core machine can take more than the default 10 s
 kit: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --pyargs nr_core.testing --nr-device cpu
