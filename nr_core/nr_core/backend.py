@@ -20,6 +20,9 @@ class Capabilities:
     dlpack: bool = True
     inplace_out: bool = False  # elementwise kernels take ``out=`` (in-place ``x += y`` without a temporary)
     chunks: bool = False  # arrays are laid out in chunks: creation and ``to_device`` take ``chunks=`` (``rechunk``)
+    # one evaluation per finite difference is affordable; a lazy backend that builds and computes a graph per
+    # evaluation says False, and the kit checks its gradients against the CPU's (checked there by differences)
+    finite_differences: bool = True
 
     @property
     def float64(self) -> bool:

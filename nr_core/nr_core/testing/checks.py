@@ -111,3 +111,28 @@ def grad_call(sample, device):
         return sample.nr_call(*full)
 
     return fn, tuple(nr_args[i] for i in grads)
+
+
+def grads_match_cpu(sample, device, rtol: float = 1e-7, atol: float = 1e-9) -> None:
+    """For backends too slow for finite differences: the gradients of ``sample`` on ``device`` (float64, one
+    backward pass for fixed random cotangents) equal the CPU backend's, whose rules the CPU kit checks by finite
+    differences."""
+    autograd = __import__("nr_autograd")
+    got = []
+    for dev in (device, "cpu"):
+        fn, inputs = grad_call(sample, dev)
+        outs = fn(*inputs)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        # outputs that do not depend on the inputs (matrix_power(x, 0)) contribute a zero gradient
+        outs = [o for o in outs if isinstance(o, nr.Tensor) and o.dtype.kind in ("float", "complex")
+                and o.requires_grad]
+        rng = np.random.default_rng(0)
+        cots = [nr.asarray(rng.standard_normal(o.shape).astype(o.dtype.numpy), device=o.device) for o in outs]
+        grads = autograd.grad(outs, inputs, cots, allow_unused=True) if outs else [None] * len(inputs)
+        got.append([None if g is None else to_numpy(g) for g in grads])
+    for i, (g, ref) in enumerate(zip(*got)):
+        if g is None and ref is None:
+            continue
+        shape = (ref if g is None else g).shape  # an unused input's None is a zero gradient
+        g, ref = (np.zeros(shape) if a is None else a for a in (g, ref))
+        np.testing.assert_allclose(g, ref, rtol=rtol, atol=atol, err_msg=f"{sample.op}: gradient of input {i}")

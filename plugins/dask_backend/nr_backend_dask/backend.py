@@ -32,7 +32,8 @@ class DaskBackend(DaskKernels, NdarrayBackend):
     # boolean masks, nonzero and unique give chunks of unknown (NaN) size in Dask; the standard wants a known
     # shape or None, so those ops are declared unsupported rather than half-working. No in-place out=: a dask
     # array is a graph, never written in place.
-    capabilities = Capabilities(data_dependent_shapes=False, inplace_out=False, chunks=True)
+    capabilities = Capabilities(data_dependent_shapes=False, inplace_out=False, chunks=True,
+                                finite_differences=False)
 
     def __init__(self) -> None:
         # the base would build kernels over numpy now; dask.array's come from probe(), once it imports
