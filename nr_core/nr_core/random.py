@@ -196,9 +196,8 @@ def multinomial(x, num_samples: int, replacement: bool = False, *, generator=Non
     else:
         tiny = float(nr.finfo(rows.dtype).smallest_normal)
         u = nr.clip(uniform((n, c), dtype=rows.dtype, device=rows.device), tiny, 1.0 - 1e-7)
-        keys = nr.log(rows) - nr.log(-nr.log(u))  # log(0) = -inf: zero weights come last
-        with np.errstate(divide="ignore"):
-            out = nr.argsort(keys, axis=1, descending=True, stable=True)[:, :k]
+        keys = nr.log(rows) - nr.log(-nr.log(u))  # log(0) = -inf (silently): zero weights come last
+        out = nr.argsort(keys, axis=1, descending=True, stable=True)[:, :k]
     out = nr.astype(out, nr.int64)
     return out if x.ndim == 2 else nr.reshape(out, (k,))
 
