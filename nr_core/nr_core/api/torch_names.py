@@ -1,6 +1,7 @@
 """PyTorch's top-level names that are thin compositions of the standard's functions (``nr.amax``,
 ``nr.movedim``, ``nr.cdist`` ...), grouped by family; each keeps PyTorch's signature and meaning. Names that
-alias one standard function with extra keywords live beside it instead (``api/aliases.py``)."""
+alias one standard function with extra keywords (``cat``, ``dim=``) live beside that function in its family's
+module instead."""
 from __future__ import annotations
 
 import builtins
