@@ -25,6 +25,7 @@ class DeviceRuntime(Runtime):
         super().__init__(index, "cl_khr_fp64" in self.extensions, int(device.max_work_group_size),
                          int(device.local_mem_size), int(device.max_compute_units))
         self.max_alloc = int(device.max_mem_alloc_size)
+        self.vector_width = max(1, int(device.native_vector_width_float))
 
     def _allocate(self, nbytes: int) -> cl.Buffer:
         try:

@@ -118,11 +118,13 @@ class Runtime:
 
     Attributes the device layer reads: ``index``, ``dialect``, ``fp64`` (float64 kernels work), ``max_wg``
     (largest work-group), ``local_mem`` (bytes of work-group memory), ``compute_units``, ``is_cpu`` (the
-    device is the host's cores: pick barrier-free kernel forms), ``stats``.
+    device is the host's cores: pick barrier-free kernel forms), ``vector_width`` (float32 lanes of the
+    device's native SIMD vector, which sizes the CPU matmul block), ``stats``.
     """
 
     dialect: Dialect
     is_cpu = False
+    vector_width = 8  # AVX2's; a runtime that can ask its device says better
     max_alloc: int | None = None  # the largest single buffer the device allocates (None: no known limit)
 
     def __init__(self, index: int, fp64: bool, max_wg: int, local_mem: int, compute_units: int) -> None:
