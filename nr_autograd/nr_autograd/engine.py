@@ -293,7 +293,9 @@ class _Pass:
                 o = ready.pop()
                 g = self.buffers.pop(id(o), None)
                 if isinstance(o, Tensor):
-                    self._leaf(o, g, sys.getrefcount(g) == _SOLE)
+                    # asked before the call: while its arguments are evaluated, g is on the stack too
+                    sole = sys.getrefcount(g) == _SOLE
+                    self._leaf(o, g, sole)
                 else:
                     ready.extend(self._node(o, g))
             _grad_state.enabled = prev_mode

@@ -94,3 +94,38 @@ def test_short_training_loop_keeps_rss_flat():
     from mlp_loop import run
     marks = run(1500, checkpoints=(300, 1500))
     assert marks[1500] - marks[300] < 8.0, marks
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """Count the CPU backend's array copies (astype kernel calls)."""
+    be = nr.asarray([0.0])._backend
+    calls = []
+    kern = be.kernels["astype"]
+
+    def counting(x, *a, **k):
+        calls.append(x.shape)
+        return kern(x, *a, **k)
+    monkeypatch.setitem(be.kernels, "astype", counting)
+    return calls
+
+
+def test_a_leafs_first_gradient_is_taken_over_not_copied(copies):
+    # PyTorch's AccumulateGrad steals a gradient nothing else holds; so must the engine, or every step of a
+    # training loop copies each parameter's gradient once
+    w = nr.asarray(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    x = nr.asarray(np.ones((4, 2)))
+    (x @ w).sum().backward()
+    assert copies == []
+    np.testing.assert_array_equal(np.asarray(w.grad), np.full((2, 3), 4.0))
+
+
+def test_a_gradient_the_caller_holds_is_copied(copies):
+    w = nr.asarray(np.zeros(3), requires_grad=True)
+    g = nr.asarray(np.array([1.0, 2.0, 3.0]))
+    (w * 1.0).backward(g)          # the multiply's rule may return g itself: the caller still holds it
+    w2 = nr.asarray(np.zeros(3), requires_grad=True)
+    w2.backward(g)                 # the seed reaches the leaf directly
+    g += 10.0
+    np.testing.assert_array_equal(np.asarray(w.grad), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(np.asarray(w2.grad), [1.0, 2.0, 3.0])

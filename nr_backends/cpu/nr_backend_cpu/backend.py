@@ -6,6 +6,8 @@ import numpy as np
 from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
 
+from . import select
+
 # cpu:1 is a fake second device: the same memory, a different identity, so device rules are testable without a GPU
 N_FAKE_DEVICES = 2
 
@@ -29,6 +31,9 @@ class CpuBackend(NdarrayBackend):
     def device_names(self):
         import platform
         return {Device("cpu", 0): f"{platform.processor() or platform.machine()} (NumPy {np.__version__})"}
+
+    def k_where(self, condition, x1, x2):
+        return select.where(condition, x1, x2)
 
     def from_host(self, array: np.ndarray, device) -> np.ndarray:
         return array  # host memory is device memory: no copy
