@@ -1,4 +1,5 @@
-"""``torch.set_num_threads``/``get_num_threads``: the CPU backend's BLAS threads, through threadpoolctl."""
+"""``torch.set_num_threads``/``get_num_threads``: the CPU backend's threads (BLAS's, through threadpoolctl, and
+its own for large elementwise ops)."""
 from __future__ import annotations
 
 import os
@@ -12,10 +13,16 @@ def _blas():
 
 
 def set_num_threads(n: int) -> None:
-    """Limit the BLAS libraries NumPy uses to ``n`` threads (matmul, conv) for the rest of the process."""
+    """Limit the BLAS libraries NumPy uses (matmul, conv) and the CPU backend's elementwise threads to ``n`` for
+    the rest of the process."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     _blas().limit(limits=n)
+    try:
+        from nr_backend_cpu import parallel
+    except ImportError:  # no CPU backend installed: BLAS is all there is
+        return
+    parallel.set_threads(n)
 
 
 def get_num_threads() -> int:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -41,6 +42,10 @@ class Backend:
     distribution: str = ""
     install_hint: str = ""
     capabilities: Capabilities = Capabilities()
+    # binary elementwise ops with a second kernel for big inputs (multi-threaded, say): name -> (min_size,
+    # kernel); the frontend's hot path calls it when the first input has at least min_size elements. A backend
+    # assigns its own mapping; this empty one is shared and read-only
+    large_kernels: Mapping[str, tuple[int, Callable[..., Any]]] = MappingProxyType({})
 
     def __init__(self) -> None:
         self.kernels: dict[str, Callable[..., Any]] = {}

@@ -38,3 +38,21 @@ def default_device_spec() -> tuple[str, bool]:
 def preferred_grad_engine() -> str | None:
     """``NR_GRAD_ENGINE=name``: which registered grad engine to use when several are installed."""
     return os.environ.get("NR_GRAD_ENGINE") or None
+
+
+def num_threads() -> int:
+    """``NR_NUM_THREADS``: threads the CPU backend splits large elementwise ops over (default: the cores this
+    process may run on)."""
+    value = os.environ.get("NR_NUM_THREADS", "").strip()
+    if value:
+        try:
+            n = int(value)
+        except ValueError:
+            raise ValueError(f"NR_NUM_THREADS must be a positive integer, got {value!r}") from None
+        if n < 1:
+            raise ValueError(f"NR_NUM_THREADS must be a positive integer, got {value!r}")
+        return n
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1

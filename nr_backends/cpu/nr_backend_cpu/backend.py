@@ -6,7 +6,10 @@ import numpy as np
 from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
 
-from . import select
+from . import parallel, select
+
+# arithmetic split over threads when large (parallel.py); the rest stay single-threaded NumPy calls
+PARALLEL_BINARY = ("add", "subtract", "multiply", "divide")
 
 # cpu:1 is a fake second device: the same memory, a different identity, so device rules are testable without a GPU
 N_FAKE_DEVICES = 2
@@ -31,6 +34,18 @@ class CpuBackend(NdarrayBackend):
     def device_names(self):
         import platform
         return {Device("cpu", 0): f"{platform.processor() or platform.machine()} (NumPy {np.__version__})"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.large_kernels = {name: (parallel.MIN_SIZE, parallel.binary(self.kernels[name]))
+                              for name in PARALLEL_BINARY}
+
+    def k_sum(self, x, axis=None, keepdims=False, dtype=None):
+        if (axis is None or axis == tuple(range(x.ndim))) and (dtype is None or dtype.numpy == x.dtype):
+            s = parallel.total(x)
+            if s is not None:
+                return np.reshape(s, (1,) * x.ndim) if keepdims else s
+        return super().k_sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def k_where(self, condition, x1, x2):
         return select.where(condition, x1, x2)

@@ -51,16 +51,20 @@ _FAST_TABLES: list[dict] = []
 _dispatch.on_intercept_change.append(lambda: [t.clear() for t in _FAST_TABLES])
 
 
-def _fast_entry(fast: dict, op, backend, dt) -> tuple:
+def _fast_entry(fast: dict, op, backend, dt, large: bool = False) -> tuple:
     """Fill ``fast[dt]`` for ``backend``: (kernel, output dtype, backend), kernel None where the hot path does not
     apply (a cast is needed, the dtype is not accepted or not supported, the backend has no kernel, or an
-    interceptor is active)."""
+    interceptor is active). With ``large``, a fourth field: the backend's ``large_kernels`` entry for the op
+    (``(min_size, kernel)``) or None."""
     compute, output = COMPUTE[op.result], OUTPUT[op.result]
     k = backend.kernels.get(op.name)
     if (k is None or dt not in op.accepts or compute.get(dt, dt) is not dt or not backend.supports_dtype(dt)
             or _dispatch._intercept is not None):
         k = None
-    entry = fast[dt] = (k, output.get(dt, dt), backend)
+    entry = (k, output.get(dt, dt), backend)
+    if large:
+        entry += (backend.large_kernels.get(op.name) if k is not None else None,)
+    fast[dt] = entry
     return entry
 
 
@@ -68,7 +72,7 @@ def fast_kernel(fn, backend, dt):
     """(kernel, output dtype) of the elementwise function ``fn`` for arrays of ``dt`` on ``backend``, or None."""
     entry = fn.fast.get(dt)
     if entry is None or entry[2] is not backend:
-        entry = _fast_entry(fn.fast, fn.op, backend, dt)
+        entry = _fast_entry(fn.fast, fn.op, backend, dt, fn.op.nin == 2)
     return entry[:2] if entry[0] is not None else None
 
 
@@ -137,14 +141,19 @@ def make_binary(op) -> Callable[..., Tensor]:
             if x2._dtype is dt and x2._device is x1._device:
                 be = x1._backend
                 try:
-                    k, odt, kbe = fast[dt]
+                    k, odt, kbe, large = fast[dt]
                 except KeyError:
-                    k, odt, kbe = _fast_entry(fast, op, be, dt)
+                    k, odt, kbe, large = _fast_entry(fast, op, be, dt, True)
                 if kbe is not be:
-                    k, odt, kbe = _fast_entry(fast, op, be, dt)
+                    k, odt, kbe, large = _fast_entry(fast, op, be, dt, True)
                 if k is not None:
                     try:
-                        buf = k(x1._data, x2._data)
+                        # a backend's multi-threaded kernel for big arrays, chosen here and not inside the kernel:
+                        # a wrapper around NumPy's ufunc would cost every small op a Python frame
+                        if large is None or x1._data.size < large[0]:
+                            buf = k(x1._data, x2._data)
+                        else:
+                            buf = large[1](x1._data, x2._data)
                     except ValueError:
                         # kernels check broadcasting before computing; name the op in the error
                         broadcast_shapes(x1._data.shape, x2._data.shape, op=name)

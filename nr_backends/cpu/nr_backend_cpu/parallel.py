@@ -1,0 +1,105 @@
+"""Large elementwise ops and full sums on several cores. NumPy runs a ufunc on one thread; PyTorch splits big
+ones over its intra-op pool. Here an op over at least ``MIN_SIZE`` elements is cut into one contiguous slab per
+thread, each computed by the same ufunc (which releases the GIL) into its slice of one output: the same
+elements, the same rounding, so results are bit-identical to the single-thread call.
+
+The thread count is ``NR_NUM_THREADS`` (nr_core.settings) or the cores this process may run on, changed by
+``set_threads`` (``torch.set_num_threads`` under neurarust).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from nr_core import settings
+
+# elements below which one thread wins: a slab handed to a worker costs ~20 us of wake-up and join, and a
+# 256K-element float32 multiply takes ~100 us on one core
+MIN_SIZE = 1 << 18
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_threads = settings.num_threads()
+
+
+def threads() -> int:
+    return _threads
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` threads (1: everything on the calling thread) for the rest of the process."""
+    global _threads, _pool
+    with _lock:
+        _threads = n
+        old, _pool = _pool, None
+    if old is not None:
+        old.shutdown(wait=False)
+
+
+def _forget_pool() -> None:
+    # a forked child (DataLoader workers) has none of the parent's threads: a pool inherited from it would take
+    # work and never run it
+    global _pool, _lock
+    _pool, _lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="nr-cpu")
+        return _pool
+
+
+def _slabs(n: int):
+    parts = _threads
+    step = -(-n // parts)
+    step += -step % 64  # whole cache lines per slab, so no two threads write one line
+    return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def binary(ufunc):
+    """``ufunc(x1, x2)``, split over the threads when both inputs are C-contiguous and of the output's shape."""
+    def kernel(x1, x2):
+        if (_threads > 1 and type(x1) is np.ndarray and type(x2) is np.ndarray and x1.size >= MIN_SIZE
+                and x1.shape == x2.shape and x1.flags.c_contiguous and x2.flags.c_contiguous):
+            dt = ufunc.resolve_dtypes((x1.dtype, x2.dtype, None))[2]
+            out = np.empty(x1.shape, dt)
+            a, b, o = x1.reshape(-1), x2.reshape(-1), out.reshape(-1)
+            slabs = _slabs(o.size)
+            futures = [_executor().submit(ufunc, a[i:j], b[i:j], out=o[i:j]) for i, j in slabs[1:]]
+            i, j = slabs[0]
+            ufunc(a[i:j], b[i:j], out=o[i:j])
+            for f in futures:
+                f.result()
+            return out
+        return ufunc(x1, x2)
+    kernel.__name__ = ufunc.__name__
+    return kernel
+
+
+# a full float sum as one matrix-vector product with ones: BLAS reads the array once with wide vector
+# accumulators on its threads (numpy's pairwise sum is one thread); rows of ROW elements keep each dot short,
+# so the rounding stays that of a pairwise-like tree (ROW-long dots, then numpy's pairwise sum of the dots)
+ROW = 4096
+_ONES: dict = {}
+
+
+def total(x):
+    """``x.sum()`` of a C-contiguous float32/float64 array of at least MIN_SIZE elements, else None."""
+    if (type(x) is not np.ndarray or x.size < MIN_SIZE or x.dtype.char not in "fd"
+            or not x.flags.c_contiguous):
+        return None
+    ones = _ONES.get(x.dtype.char)
+    if ones is None:
+        ones = _ONES[x.dtype.char] = np.ones(ROW, x.dtype)
+    flat = x.reshape(-1)
+    head = flat.size - flat.size % ROW
+    partial = np.add.reduce(np.matmul(flat[:head].reshape(-1, ROW), ones))
+    return partial + np.add.reduce(flat[head:]) if head < flat.size else partial

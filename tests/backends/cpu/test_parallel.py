@@ -1,0 +1,96 @@
+"""The CPU backend's multi-threaded paths: large elementwise ops give the single-thread call's exact bits, full
+sums agree with a float64 reference as closely as NumPy's, and one thread turns them off."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nr_core as nr
+from nr_backend_cpu import parallel
+
+N = parallel.MIN_SIZE + 1001  # over the threshold and not a multiple of anything
+
+
+@pytest.fixture
+def two_threads():
+    before = parallel.threads()
+    parallel.set_threads(2)
+    yield
+    parallel.set_threads(before)
+
+
+@pytest.mark.parametrize("op", ["add", "subtract", "multiply", "divide"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+def test_large_binary_ops_are_bit_identical(two_threads, op, dtype):
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal(N) * 100).astype(dtype)
+    b = (rng.standard_normal(N) * 100 + 1000).astype(dtype)
+    got = np.asarray(getattr(nr, op)(nr.asarray(a), nr.asarray(b)))
+    if dtype == "int32" and op == "divide":  # nr divides integers in the default float dtype
+        a, b = a.astype(np.float32), b.astype(np.float32)
+    want = getattr(np, op)(a, b)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def test_shapes_it_does_not_split_still_compute(two_threads):
+    a = np.arange(N, dtype=np.float32).reshape(1, N)
+    b = np.ones((3, 1), np.float32)
+    np.testing.assert_array_equal(np.asarray(nr.asarray(a) * nr.asarray(b)), a * b)   # broadcast
+    t = a.reshape(-1)[::2]
+    np.testing.assert_array_equal(np.asarray(nr.asarray(t) + nr.asarray(t)), t + t)   # strided
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [parallel.MIN_SIZE, 3_000_001])
+def test_full_sum_is_as_accurate_as_numpys(dtype, n):
+    x = (np.random.default_rng(n).standard_normal(n) + 0.25).astype(dtype)
+    ref = float(np.sum(x.astype(np.longdouble)))
+    got = nr.sum(nr.asarray(x))
+    assert got.dtype == nr.float32 if dtype == "float32" else nr.float64
+    tol = 4 * np.finfo(dtype).eps * np.abs(x).sum()     # a summation error bound far under n * eps
+    assert abs(float(got) - ref) <= tol
+    assert abs(float(np.asarray(nr.sum(nr.asarray(x.reshape(-1, 1)), keepdims=True))[0, 0]) - ref) <= tol
+
+
+def test_sum_of_non_finite_values():
+    x = np.ones(N, np.float32)
+    x[7] = np.inf
+    assert float(nr.sum(nr.asarray(x))) == np.inf
+    x[9] = -np.inf
+    with np.errstate(invalid="ignore"):  # inf - inf: NumPy's own sum warns alike
+        assert np.isnan(float(nr.sum(nr.asarray(x))))
+
+
+def test_one_thread_runs_on_the_caller(monkeypatch):
+    before = parallel.threads()
+    parallel.set_threads(1)
+    try:
+        monkeypatch.setattr(parallel, "_executor", lambda: pytest.fail("a worker was used with one thread"))
+        a = np.ones(N, np.float32)
+        np.testing.assert_array_equal(np.asarray(nr.asarray(a) + nr.asarray(a)), a + a)
+    finally:
+        parallel.set_threads(before)
+
+
+def test_num_threads_variable(monkeypatch):
+    from nr_core import settings
+    monkeypatch.setenv("NR_NUM_THREADS", "3")
+    assert settings.num_threads() == 3
+    monkeypatch.setenv("NR_NUM_THREADS", "zero")
+    with pytest.raises(ValueError, match="NR_NUM_THREADS"):
+        settings.num_threads()
+
+
+def test_a_forked_child_computes_without_the_parents_threads(two_threads):
+    import multiprocessing as mp
+    a = np.ones(N, np.float32)
+    nr.asarray(a) + nr.asarray(a)  # the parent's pool exists now
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        res = pool.apply_async(_child_sum, (N,))
+        assert res.get(timeout=30) == 2.0 * N
+
+
+def _child_sum(n):
+    a = nr.asarray(np.ones(n, np.float32))
+    return float(np.asarray(a + a).sum(dtype=np.float64))
