@@ -362,6 +362,11 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
     def k_triu(self, x, k=0):
         return self.xp.triu(x, k=k)
 
+    def for_slabs(self, fn, *arrays) -> None:
+        """``fn(*arrays)`` for an elementwise, in-place ``fn`` over arrays of one shape (None passes through): a
+        backend may call it once per contiguous slab of the arrays instead, in parallel (the CPU backend does)."""
+        fn(*arrays)
+
     def owns(self, buf) -> bool:
         flags = getattr(buf, "flags", None)  # 0-d ufunc results are immutable scalars: no flags
         return flags is not None and flags.owndata and flags.writeable and flags.c_contiguous

@@ -1,10 +1,12 @@
 """Multi-tensor update kernels for NumPy-like backends: ``_updates``' operations in the same order on the raw
 buffers, in place and with ``out=`` where ``_updates`` writes a fresh array, so the results are the same bits as the
-per-tensor form's (NumPy rounds each operation once either way; Python floats enter as the arrays' dtype).
+per-tensor form's (NumPy rounds each operation once either way; Python floats enter as the arrays' dtype). Each
+parameter's update is elementwise, so the backend may run it slab by slab on several threads (``for_slabs``).
 """
 from __future__ import annotations
 
 import math
+from functools import partial
 
 from ._multi import split
 
@@ -23,7 +25,8 @@ def sgd_update(be, *flat, fresh, lr, momentum, dampening, weight_decay, nesterov
     xp = be.xp
     lists = split("sgd_update", flat, {"momentum": momentum})
     bufs = lists[2] if momentum != 0 else [None] * len(fresh)
-    for p, grad, buf, new in zip(lists[0], lists[1], bufs, fresh):
+
+    def one(new, p, grad, buf):
         g = _direction(xp, p, grad, maximize, weight_decay)
         if momentum != 0:
             if new:
@@ -38,6 +41,9 @@ def sgd_update(be, *flat, fresh, lr, momentum, dampening, weight_decay, nesterov
             else:
                 g = buf
         p -= xp.multiply(g, lr)
+
+    for p, grad, buf, new in zip(lists[0], lists[1], bufs, fresh):
+        be.for_slabs(partial(one, new), p, grad, buf)
     return ()
 
 
@@ -45,7 +51,8 @@ def adam_update(be, *flat, steps, lr, beta1, beta2, eps, weight_decay, maximize,
     xp = be.xp
     lists = split("adam_update", flat, {"amsgrad": amsgrad})
     s_max = lists[4] if amsgrad else [None] * len(steps)
-    for p, grad, m, s, mx, step in zip(*lists[:4], s_max, steps):
+
+    def one(step, p, grad, m, s, mx):
         g = _direction(xp, p, grad, maximize, 0.0 if decoupled else weight_decay)
         m *= beta1
         m += xp.multiply(g, 1.0 - beta1)
@@ -64,6 +71,9 @@ def adam_update(be, *flat, steps, lr, beta1, beta2, eps, weight_decay, maximize,
         if decoupled and weight_decay != 0:
             p *= 1.0 - lr * weight_decay
         p -= update
+
+    for p, grad, m, s, mx, step in zip(*lists[:4], s_max, steps):
+        be.for_slabs(partial(one, step), p, grad, m, s, mx)
     return ()
 
 
@@ -73,7 +83,8 @@ def rmsprop_update(be, *flat, lr, alpha, eps, weight_decay, momentum, maximize, 
     n = len(lists[0])
     grad_avgs = lists[3] if centered else [None] * n
     bufs = lists[-1] if momentum > 0 else [None] * n
-    for p, grad, sq, ga, buf in zip(lists[0], lists[1], lists[2], grad_avgs, bufs):
+
+    def one(p, grad, sq, ga, buf):
         g = _direction(xp, p, grad, maximize, weight_decay)
         sq *= alpha
         t = xp.multiply(g, 1.0 - alpha)
@@ -97,6 +108,9 @@ def rmsprop_update(be, *flat, lr, alpha, eps, weight_decay, momentum, maximize, 
         else:
             step *= lr
             p -= step
+
+    for p, grad, sq, ga, buf in zip(lists[0], lists[1], lists[2], grad_avgs, bufs):
+        be.for_slabs(one, p, grad, sq, ga, buf)
     return ()
 
 

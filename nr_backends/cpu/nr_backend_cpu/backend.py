@@ -40,6 +40,9 @@ class CpuBackend(NdarrayBackend):
         self.large_kernels = {name: (parallel.MIN_SIZE, parallel.binary(self.kernels[name]))
                               for name in PARALLEL_BINARY}
 
+    def for_slabs(self, fn, *arrays) -> None:
+        parallel.for_slabs(fn, arrays)
+
     def k_sum(self, x, axis=None, keepdims=False, dtype=None):
         if (axis is None or axis == tuple(range(x.ndim))) and (dtype is None or dtype.numpy == x.dtype):
             s = parallel.total(x)

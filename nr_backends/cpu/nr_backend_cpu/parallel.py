@@ -64,6 +64,32 @@ def _slabs(n: int):
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
+# a slab function makes many short NumPy calls (an optimizer's update: about a dozen), and each needs the GIL to
+# start, so threads convoy on small slabs: measured on 2 cores, Adam on 2.4M float32 takes 3.6 ms on 2 threads
+# against 7.9 on one, even at 262K elements, and SGD at 262K 0.24 ms against 0.13
+MIN_SLAB = 1 << 19
+
+
+def for_slabs(fn, arrays) -> None:
+    """``fn`` once per slab of ``arrays`` (equal shapes, C-contiguous; None entries pass through as None), the
+    slabs on the threads; one call on the whole arrays when they are small or not all contiguous."""
+    lead = arrays[0]
+    live = [a for a in arrays if a is not None]
+    if (_threads == 1 or lead.size < MIN_SLAB
+            or any(type(a) is not np.ndarray or a.shape != lead.shape or not a.flags.c_contiguous for a in live)):
+        fn(*arrays)
+        return
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
+    slabs = _slabs(lead.size)
+    futures = [_executor().submit(fn, *(None if a is None else a[i:j] for a in flat)) for i, j in slabs[1:]]
+    i, j = slabs[0]
+    try:
+        fn(*(None if a is None else a[i:j] for a in flat))
+    finally:
+        for f in futures:
+            f.result()
+
+
 def binary(ufunc):
     """``ufunc(x1, x2)``, split over the threads when both inputs are C-contiguous and of the output's shape."""
     def kernel(x1, x2):

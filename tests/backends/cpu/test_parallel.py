@@ -94,3 +94,28 @@ def test_a_forked_child_computes_without_the_parents_threads(two_threads):
 def _child_sum(n):
     a = nr.asarray(np.ones(n, np.float32))
     return float(np.asarray(a + a).sum(dtype=np.float64))
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
+def test_optimizer_updates_on_slabs_equal_one_thread(name):
+    import nr_nn as nn
+    import nr_optim as optim
+    rng = np.random.default_rng(1)
+    w0 = rng.standard_normal((parallel.MIN_SLAB + 333,)).astype(np.float32)
+    grads = [rng.standard_normal(w0.shape).astype(np.float32) for _ in range(3)]
+    kw = {"SGD": dict(lr=0.1, momentum=0.9, nesterov=True), "RMSprop": dict(lr=0.01, centered=True, momentum=0.5)}
+    results = []
+    for n in (1, 2):
+        before = parallel.threads()
+        parallel.set_threads(n)
+        try:
+            p = nn.Parameter(nr.asarray(w0.copy()))
+            opt = getattr(optim, name)([p], **kw.get(name, dict(lr=0.01)))
+            for g in grads:
+                p.grad = nr.asarray(g.copy())
+                opt.step()
+            results.append(np.asarray(p.detach()).copy())
+        finally:
+            parallel.set_threads(before)
+    assert results[0].tobytes() == results[1].tobytes()
+    assert not np.array_equal(results[0], w0)
