@@ -12,6 +12,9 @@ from nr_core.grad_mode import state as _grad_state
 from nr_core.optable import OpDef
 
 LAYER_NORM = OpDef("layer_norm", "nn", 1, "real floating-point", primitive=False)
+# (x, y = layer_norm(x), gy) -> gx: the backward in one kernel where no graph is being built
+LAYER_NORM_BACKWARD = OpDef("layer_norm_backward", "nn", 3, "real floating-point", differentiable=False,
+                            primitive=False)
 # (y, batch mean (C,), biased batch variance (C,)); the statistics feed the running averages and the backward
 BATCH_NORM = OpDef("batch_norm", "nn", 3, "real floating-point", primitive=False, nout=3)
 BATCH_NORM_BACKWARD = OpDef("batch_norm_backward", "nn", 7, "real floating-point", differentiable=False,
@@ -32,13 +35,22 @@ def layer_norm_decomposition(x, ndim, eps):
     return d / nr.sqrt(nr.mean(d * d, axis=axes, keepdims=True) + eps)
 
 
-def layer_norm_vjp(ctx, g):
-    x, y = ctx.inputs[0], ctx.out
-    axes = _axes(ctx.params["ndim"])
+def layer_norm_backward(x, y, g, ndim: int, eps: float):
+    return apply(LAYER_NORM_BACKWARD, (x, y, g), {"ndim": ndim, "eps": eps}, x.dtype)
+
+
+def layer_norm_backward_decomposition(x, y, g, ndim, eps):
+    axes = _axes(ndim)
     d = x - nr.mean(x, axis=axes, keepdims=True)
-    rstd = 1.0 / nr.sqrt(nr.mean(d * d, axis=axes, keepdims=True) + ctx.params["eps"])
+    rstd = 1.0 / nr.sqrt(nr.mean(d * d, axis=axes, keepdims=True) + eps)
     gx = g - nr.mean(g, axis=axes, keepdims=True) - y * nr.mean(g * y, axis=axes, keepdims=True)
-    return (gx * rstd,)
+    return gx * rstd
+
+
+def layer_norm_vjp(ctx, g):
+    # while a graph is being built (create_graph) the backward must itself be differentiable: use nr ops
+    backward = layer_norm_backward_decomposition if _grad_state.enabled else layer_norm_backward
+    return (backward(ctx.inputs[0], ctx.out, g, ctx.params["ndim"], ctx.params["eps"]),)
 
 
 def batch_norm(x, weight, bias, eps: float):
@@ -106,6 +118,7 @@ def batch_norm_vjp(ctx, grads):
 
 
 OPS = [(LAYER_NORM, layer_norm_decomposition, layer_norm_vjp),
+       (LAYER_NORM_BACKWARD, layer_norm_backward_decomposition, None),
        (BATCH_NORM, batch_norm_decomposition, batch_norm_vjp),
        (BATCH_NORM_BACKWARD, batch_norm_backward_decomposition, None)]
 
@@ -175,4 +188,40 @@ def batch_norm_samples(name, dtypes):
                          ref=batch_norm_backward_ref, label=label, grad=False, **tol)
 
 
-SAMPLES = {"batch_norm": batch_norm_samples, "batch_norm_backward": batch_norm_samples}
+# ---- kit samples of layer_norm_backward --------------------------------------------------------------------
+def _layer_norm_ref(x, ndim, eps):
+    axes = _axes(ndim)
+    d = x - x.mean(axis=axes, keepdims=True)
+    return d / np.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
+
+
+def layer_norm_backward_ref(x, y, g, ndim, eps):
+    """Central differences of the float64 layer norm, contracted with ``g``."""
+    xd, gd = x.astype(np.float64), g.astype(np.float64)
+    flat, out = xd.reshape(-1), np.zeros(x.size)
+    for j in range(x.size):
+        keep = flat[j]
+        flat[j] = keep + 1e-6
+        hi = float(np.sum(_layer_norm_ref(xd, ndim, eps) * gd))
+        flat[j] = keep - 1e-6
+        lo = float(np.sum(_layer_norm_ref(xd, ndim, eps) * gd))
+        flat[j] = keep
+        out[j] = (hi - lo) / 2e-6
+    return out.reshape(x.shape).astype(x.dtype)
+
+
+def layer_norm_backward_samples(name, dtypes):
+    from nr_core import dtypes as _d
+    from nr_core.samples import Sample, values
+    for dt in (d for d in (_d.float32, _d.float64) if d in dtypes):
+        tol = dict(rtol=1e-3, atol=1e-3) if dt is _d.float32 else dict(rtol=1e-6, atol=1e-7)
+        for i, (xs, ndim) in enumerate((((3, 5), 1), ((2, 3, 4), 2), ((2, 2, 6), 1))):
+            x = values(xs, dt, key=("lnb", i))
+            y = _layer_norm_ref(x.astype(np.float64), ndim, 1e-5).astype(x.dtype)
+            g = values(xs, dt, key=("lnbg", i))
+            yield Sample(name, (x, y, g), {"ndim": ndim, "eps": 1e-5}, call=layer_norm_backward,
+                         ref=layer_norm_backward_ref, label=f"{dt.name}-{i}", grad=False, **tol)
+
+
+SAMPLES = {"batch_norm": batch_norm_samples, "batch_norm_backward": batch_norm_samples,
+           "layer_norm_backward": layer_norm_backward_samples}
