@@ -28,9 +28,48 @@ def _pool_slices(xp, x, kernel_size, stride, padding, dilation, fill):
     return xpad, out_sp, window_slices(kernel_size, stride, dilation, out_sp)
 
 
+def _tiles(x, kernel_size, stride, padding, dilation) -> bool:
+    """Whether 2-D pooling windows tile ``x`` exactly (kernel = stride, no padding or dilation, sizes divisible):
+    the input is then a (N, C, Ho, k0, Wo, k1) view and each window a block of it."""
+    return (x.ndim == 4 and tuple(kernel_size) == tuple(stride) and all(d == 1 for d in dilation)
+            and not any(lo or hi for lo, hi in padding)
+            and all(n % k == 0 and n >= k for n, k in zip(x.shape[2:], kernel_size)))
+
+
+def _max_pool_tiled(xp, x, kernel_size, index_dtype):
+    """``max_pool`` on tiling windows, in two stages: along each window row (k1 offsets), then across the rows
+    (k0), with strict comparisons at both, so the first maximum in C order wins as in the general form; the
+    second stage reads contiguous rows and runs on a k0-th of the data (2x2 on (64, 16, 28, 28): about 2.5x)."""
+    n, c, h, w = x.shape
+    k0, k1 = kernel_size
+    t = x.reshape(n, c, h // k0, k0, w // k1, k1)
+    m = t[..., 0].copy()
+    col = xp.zeros(m.shape, dtype=np.int8)
+    better = xp.empty(m.shape, dtype=bool)
+    for j in range(1, k1):
+        xp.greater(t[..., j], m, out=better)
+        col += better * (np.int8(j) - col)
+        xp.maximum(m, t[..., j], out=m)
+    best = m[:, :, :, 0].copy()
+    row = xp.zeros(best.shape, dtype=np.int8)
+    pick = col[:, :, :, 0].copy()
+    better = xp.empty(best.shape, dtype=bool)
+    for r in range(1, k0):
+        xp.greater(m[:, :, :, r], best, out=better)
+        row += better * (np.int8(r) - row)
+        pick += better * (col[:, :, :, r] - pick)
+        xp.maximum(best, m[:, :, :, r], out=best)
+    arg = row.astype(index_dtype.numpy)
+    arg *= k1
+    arg += pick
+    return best, arg
+
+
 def max_pool(be, x, kernel_size, stride, padding, dilation, index_dtype):
     """(max of each window, offset of its first maximum inside the kernel in C order, as ``index_dtype``)."""
     xp = be.xp
+    if _tiles(x, kernel_size, stride, padding, dilation) and x.dtype.kind in "fiu":
+        return _max_pool_tiled(xp, x, kernel_size, index_dtype)
     xpad, _, slices = _pool_slices(xp, x, kernel_size, stride, padding, dilation, _lowest(x.dtype))
     best = xpad[slices[0]].copy()
     arg = xp.zeros(best.shape, dtype=index_dtype.numpy)
@@ -48,19 +87,20 @@ def max_pool_backward(be, arg, gy, input_shape, kernel_size, stride, padding, di
     xp = be.xp
     spatial = tuple(input_shape[2:])
     full = tuple(n + lo + max(hi, 0) for n, (lo, hi) in zip(spatial, padding))
-    grid = xp.zeros(gy.shape[:2] + full, dtype=gy.dtype)
+    tiled = len(spatial) == 2 and _tiles(xp.empty((0, 0) + spatial), kernel_size, stride, padding, dilation)
+    # tiling windows write every input cell exactly once: nothing to zero first
+    grid = (xp.empty if tiled else xp.zeros)(gy.shape[:2] + full, dtype=gy.dtype)
     slices = window_slices(kernel_size, stride, dilation, gy.shape[2:])
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
-    # select gy where the offset won, else +0.0, as a bitwise AND with an all-ones/zero mask: twice as fast as
-    # where() and, unlike gy * mask, it never writes -0.0 or spreads a NaN into cells that were not selected
+    # select gy where the offset won, else +0.0, as the bit pattern times the 0/1 mask (exact for every pattern):
+    # unlike gy * mask in floats, it never writes -0.0 or spreads a NaN into cells that were not selected
     as_int = _INT_OF_SIZE[gy.dtype.itemsize]
     bits = gy.view(as_int)
     for i, sl in enumerate(slices):
-        mask = xp.negative((arg == i).view(xp.int8), dtype=as_int)
         if disjoint:  # each input cell is read by one (window, offset): write, no accumulation
-            xp.bitwise_and(bits, mask, out=grid[sl].view(as_int))
+            xp.multiply(bits, arg == i, out=grid[sl].view(as_int))
         else:
-            grid[sl] += xp.bitwise_and(bits, mask).view(gy.dtype)
+            grid[sl] += xp.multiply(bits, arg == i).view(gy.dtype)
     return xp.ascontiguousarray(crop(grid, padding, spatial))
 
 

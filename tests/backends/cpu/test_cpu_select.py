@@ -8,7 +8,7 @@ import pytest
 import nr_core as nr
 from nr_backend_cpu import select
 
-SHAPES = [((5000,), (5000,), (5000,)), ((64, 1, 100), (1, 80, 100), ()), ((100, 100), (100,), (100, 1)),
+SHAPES = [((5000,), (5000,), (5000,)), ((64, 1, 100), (1, 80, 100), ()), ((9000,), (9000,), ()), ((100, 100), (100,), (100, 1)),
           ((1, 9000), (9000,), (1,)), ((10,), (10,), (10,))]
 
 
@@ -24,6 +24,14 @@ def test_bits_equal_numpy_where(dtype, shapes):
         x1[rng.random(x1.shape) > 0.8] = -0.0
     got, want = select.where(c, x1, x2), np.where(c, x1, x2)
     assert got.dtype == want.dtype and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_a_zero_other_branch_keeps_its_sign(zero):
+    c = np.arange(9000) % 3 == 0
+    x = np.full(9000, np.nan, np.float32)
+    got, want = select.where(c, x, np.float32(zero)), np.where(c, x, np.float32(zero))
     assert got.tobytes() == want.tobytes()
 
 
