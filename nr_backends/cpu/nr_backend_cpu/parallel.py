@@ -70,21 +70,36 @@ def _slabs(n: int):
 MIN_SLAB = 1 << 19
 
 
+# elements per block of a slab function: its dozen passes then run over five or so arrays of 512 KiB, mostly
+# inside the L2 cache, instead of streaming whole parameters through memory once per pass (measured on 2 cores:
+# Adam on a 784x256 float32 weight 0.43 -> 0.36 ms, on 512x512x3x3 7.9 -> 3.1 ms with both threads; blocks of
+# 16K elements cost more in NumPy calls than they save)
+BLOCK = 1 << 17
+
+
+def _blocked(fn, flat, lo: int, hi: int) -> None:
+    for i in range(lo, hi, BLOCK):
+        j = min(i + BLOCK, hi)
+        fn(*(None if a is None else a[i:j] for a in flat))
+
+
 def for_slabs(fn, arrays) -> None:
-    """``fn`` once per slab of ``arrays`` (equal shapes, C-contiguous; None entries pass through as None), the
-    slabs on the threads; one call on the whole arrays when they are small or not all contiguous."""
+    """``fn`` over ``arrays`` (equal shapes; None entries pass through as None) in cache-sized blocks, the blocks
+    of large arrays shared among the threads; one call on the whole arrays when they are not all C-contiguous."""
     lead = arrays[0]
     live = [a for a in arrays if a is not None]
-    if (_threads == 1 or lead.size < MIN_SLAB
-            or any(type(a) is not np.ndarray or a.shape != lead.shape or not a.flags.c_contiguous for a in live)):
+    if lead.size <= BLOCK or any(type(a) is not np.ndarray or a.shape != lead.shape or not a.flags.c_contiguous
+                                 for a in live):
         fn(*arrays)
         return
     flat = [None if a is None else a.reshape(-1) for a in arrays]
+    if _threads == 1 or lead.size < MIN_SLAB:
+        _blocked(fn, flat, 0, lead.size)
+        return
     slabs = _slabs(lead.size)
-    futures = [_executor().submit(fn, *(None if a is None else a[i:j] for a in flat)) for i, j in slabs[1:]]
-    i, j = slabs[0]
+    futures = [_executor().submit(_blocked, fn, flat, i, j) for i, j in slabs[1:]]
     try:
-        fn(*(None if a is None else a[i:j] for a in flat))
+        _blocked(fn, flat, *slabs[0])
     finally:
         for f in futures:
             f.result()

@@ -97,7 +97,7 @@ def _child_sum(n):
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
-def test_optimizer_updates_on_slabs_equal_one_thread(name):
+def test_optimizer_updates_in_blocks_and_slabs_equal_one_piece(name, monkeypatch):
     import nr_nn as nn
     import nr_optim as optim
     rng = np.random.default_rng(1)
@@ -105,9 +105,10 @@ def test_optimizer_updates_on_slabs_equal_one_thread(name):
     grads = [rng.standard_normal(w0.shape).astype(np.float32) for _ in range(3)]
     kw = {"SGD": dict(lr=0.1, momentum=0.9, nesterov=True), "RMSprop": dict(lr=0.01, centered=True, momentum=0.5)}
     results = []
-    for n in (1, 2):
+    for n, block in ((1, 1 << 40), (1, parallel.BLOCK), (2, parallel.BLOCK)):
         before = parallel.threads()
         parallel.set_threads(n)
+        monkeypatch.setattr(parallel, "BLOCK", block)
         try:
             p = nn.Parameter(nr.asarray(w0.copy()))
             opt = getattr(optim, name)([p], **kw.get(name, dict(lr=0.01)))
@@ -117,5 +118,5 @@ def test_optimizer_updates_on_slabs_equal_one_thread(name):
             results.append(np.asarray(p.detach()).copy())
         finally:
             parallel.set_threads(before)
-    assert results[0].tobytes() == results[1].tobytes()
+    assert results[0].tobytes() == results[1].tobytes() == results[2].tobytes()
     assert not np.array_equal(results[0], w0)
