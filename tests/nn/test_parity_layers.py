@@ -32,6 +32,7 @@ CONV = [
     ("Conv1d", (3, 3, 3), {"padding": "same", "padding_mode": "reflect"}, (2, 3, 8)),
     ("Conv2d", (3, 5, 3), {}, (2, 3, 8, 9)),
     ("Conv2d", (3, 5, 3), {"padding": 1, "bias": False}, (2, 3, 8, 9)),
+    ("Conv2d", (4, 5, 3), {}, (4, 4, 12, 12)),   # a weight gradient with many columns: the transposed product
     ("Conv2d", (4, 6, (3, 2)), {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2)}, (2, 4, 9, 10)),
     ("Conv2d", (4, 8, 3), {"groups": 4, "stride": 2, "padding": 1}, (2, 4, 8, 8)),
     ("Conv2d", (6, 4, 3), {"groups": 2, "dilation": 2}, (1, 6, 11, 9)),
@@ -52,6 +53,8 @@ CONV = [
 POOL = [
     ("MaxPool1d", (3,), {"stride": 2, "padding": 1}, (2, 3, 11)),
     ("MaxPool2d", (2,), {}, (2, 3, 8, 8)),
+    ("MaxPool2d", ((2, 3),), {}, (2, 2, 6, 9)),      # windows that tile the input, not square
+    ("MaxPool2d", (2,), {}, (2, 2, 7, 9)),           # sizes the windows do not divide
     ("MaxPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (2, 3, 9, 10)),
     ("MaxPool2d", ((2, 3),), {"stride": 1, "dilation": 2}, (2, 2, 8, 9)),
     ("MaxPool3d", (2,), {"stride": 2}, (1, 2, 6, 5, 6)),
