@@ -140,6 +140,16 @@ def test_max_pool_indices_match_torch():
         assert np.array_equal(ni.numpy(), ti.numpy()), kw
 
 
+def test_max_pool_ties_pick_the_first_maximum_like_torch():
+    # values from {0, 1, 2}: most windows hold several maxima; tiling and general windows alike
+    x = np.random.default_rng(6).integers(0, 3, (2, 3, 8, 12)).astype(np.float32)
+    for kw in ({"kernel_size": 2}, {"kernel_size": (2, 3)}, {"kernel_size": 3, "stride": 1}):
+        tv, ti = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kw)
+        nv, ni = nn.functional.max_pool2d(nr.asarray(x), return_indices=True, **kw)
+        assert np.array_equal(ni.numpy(), ti.numpy()), kw
+        assert np.array_equal(nv.numpy(), tv.numpy()), kw
+
+
 @pytest.mark.parametrize("name,args,kwargs,shape,training", NORM, ids=[f"{c[0]}-{i}" for i, c in enumerate(NORM)])
 def test_normalization(name, args, kwargs, shape, training):
     nr_mod, t_mod = pair(name, *args, **kwargs)
