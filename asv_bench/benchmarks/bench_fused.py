@@ -1,6 +1,7 @@
 """The fused ops of issue 15 alone, forward and forward+backward, on the shapes of the shared/bench workloads:
 linear (the MLP's 784->256 layer), cross-entropy (128 x 10), a 50-step LSTM/GRU layer (batch 32, 32->64),
-attention (batch 16, 4 heads, 32 x 32, head dim 16) and batch norm (a ResNet-18 layer1 activation)."""
+attention (batch 16, 4 heads, 32 x 32, head dim 16), batch norm (a ResNet-18 layer1 activation), layer norm (the
+Transformer workload's (16, 32, 64)) and 2x2 max pooling (the CNN's first (64, 16, 28, 28) activation)."""
 import numpy as np
 
 import nr_core as nr
@@ -35,9 +36,17 @@ class FusedForward:
         self.q, self.k, self.v = (_arr((16, 4, 32, 16), 6 + i, device) for i in range(3))
         self.act = _arr((32, 64, 16, 16), 9, device)
         self.bn = nn.BatchNorm2d(64).to(device)
+        self.tokens, self.ln = _arr((16, 32, 64), 10, device), nn.LayerNorm(64).to(device)
+        self.maps = _arr((64, 16, 28, 28), 11, device)
 
     def time_linear(self, device):
         _sync(F.linear(self.x, self.w, self.b))
+
+    def time_layer_norm(self, device):
+        _sync(self.ln(self.tokens))
+
+    def time_max_pool(self, device):
+        _sync(F.max_pool2d(self.maps, 2))
 
     def time_cross_entropy(self, device):
         _sync(F.cross_entropy(self.logits, self.target))
@@ -70,6 +79,16 @@ class FusedForwardBackward:
         self.q, self.k, self.v = (_arr((16, 4, 32, 16), 6 + i, device, True) for i in range(3))
         self.act = _arr((32, 64, 16, 16), 9, device, True)
         self.bn = nn.BatchNorm2d(64).to(device)
+        self.tokens, self.ln = _arr((16, 32, 64), 10, device, True), nn.LayerNorm(64).to(device)
+        self.maps = _arr((64, 16, 28, 28), 11, device, True)
+
+    def time_layer_norm(self, device):
+        self._backward(self.ln(self.tokens))
+        _sync(self.tokens.grad)
+
+    def time_max_pool(self, device):
+        self._backward(F.max_pool2d(self.maps, 2))
+        _sync(self.maps.grad)
 
     @staticmethod
     def _backward(y):
