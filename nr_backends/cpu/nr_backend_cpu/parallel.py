@@ -32,6 +32,8 @@ def threads() -> int:
 def set_threads(n: int) -> None:
     """Use ``n`` threads (1: everything on the calling thread) for the rest of the process."""
     global _threads, _pool
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_threads: expected a positive int, got {n!r}")
     with _lock:
         _threads = n
         old, _pool = _pool, None
@@ -55,6 +57,17 @@ def _executor() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="nr-cpu")
         return _pool
+
+
+def _submit(fn, *args, **kwargs):
+    """``fn`` on a worker, under the caller's NumPy error state (thread-local: a worker would otherwise warn
+    where the caller silenced, as the grad engine does, or stay silent where it asked to raise)."""
+    return _executor().submit(_with_errstate, np.geterr(), fn, args, kwargs)
+
+
+def _with_errstate(err, fn, args, kwargs):
+    with np.errstate(**err):
+        return fn(*args, **kwargs)
 
 
 def _slabs(n: int):
@@ -97,7 +110,7 @@ def for_slabs(fn, arrays) -> None:
         _blocked(fn, flat, 0, lead.size)
         return
     slabs = _slabs(lead.size)
-    futures = [_executor().submit(_blocked, fn, flat, i, j) for i, j in slabs[1:]]
+    futures = [_submit(_blocked, fn, flat, i, j) for i, j in slabs[1:]]
     try:
         _blocked(fn, flat, *slabs[0])
     finally:
@@ -114,11 +127,13 @@ def binary(ufunc):
             out = np.empty(x1.shape, dt)
             a, b, o = x1.reshape(-1), x2.reshape(-1), out.reshape(-1)
             slabs = _slabs(o.size)
-            futures = [_executor().submit(ufunc, a[i:j], b[i:j], out=o[i:j]) for i, j in slabs[1:]]
+            futures = [_submit(ufunc, a[i:j], b[i:j], out=o[i:j]) for i, j in slabs[1:]]
             i, j = slabs[0]
-            ufunc(a[i:j], b[i:j], out=o[i:j])
-            for f in futures:
-                f.result()
+            try:
+                ufunc(a[i:j], b[i:j], out=o[i:j])
+            finally:
+                for f in futures:
+                    f.result()
             return out
         return ufunc(x1, x2)
     kernel.__name__ = ufunc.__name__

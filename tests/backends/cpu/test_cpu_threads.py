@@ -120,3 +120,24 @@ def test_optimizer_updates_in_blocks_and_slabs_equal_one_piece(name, monkeypatch
             parallel.set_threads(before)
     assert results[0].tobytes() == results[1].tobytes() == results[2].tobytes()
     assert not np.array_equal(results[0], w0)
+
+
+def test_workers_follow_the_callers_error_state(two_threads):
+    a = np.ones(N, np.float32)
+    z = np.ones(N, np.float32)
+    z[-10:-1] = 0.0  # only the worker's slab divides by zero
+    with np.errstate(divide="raise"):
+        with pytest.raises(FloatingPointError):
+            nr.asarray(a) / nr.asarray(z)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(divide="ignore"):
+            out = np.asarray(nr.asarray(a) / nr.asarray(z))
+    assert np.isinf(out[-10:-1]).all() and (out[:-10] == 1.0).all()
+
+
+def test_set_threads_refuses_nonsense():
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="set_threads"):
+            parallel.set_threads(bad)
