@@ -28,12 +28,12 @@ def _pool_slices(xp, x, kernel_size, stride, padding, dilation, fill):
     return xpad, out_sp, window_slices(kernel_size, stride, dilation, out_sp)
 
 
-def _tiles(x, kernel_size, stride, padding, dilation) -> bool:
-    """Whether 2-D pooling windows tile ``x`` exactly (kernel = stride, no padding or dilation, sizes divisible):
-    the input is then a (N, C, Ho, k0, Wo, k1) view and each window a block of it."""
-    return (x.ndim == 4 and tuple(kernel_size) == tuple(stride) and all(d == 1 for d in dilation)
+def _tiles(spatial, kernel_size, stride, padding, dilation) -> bool:
+    """Whether 2-D pooling windows tile a ``spatial`` grid exactly (kernel = stride, no padding or dilation, sizes
+    divisible): the input is then a (N, C, Ho, k0, Wo, k1) view and each window a block of it."""
+    return (len(spatial) == 2 and tuple(kernel_size) == tuple(stride) and all(d == 1 for d in dilation)
             and not any(lo or hi for lo, hi in padding)
-            and all(n % k == 0 and n >= k for n, k in zip(x.shape[2:], kernel_size)))
+            and all(n % k == 0 and n >= k for n, k in zip(spatial, kernel_size)))
 
 
 def _max_pool_tiled(xp, x, kernel_size, index_dtype):
@@ -68,7 +68,7 @@ def _max_pool_tiled(xp, x, kernel_size, index_dtype):
 def max_pool(be, x, kernel_size, stride, padding, dilation, index_dtype):
     """(max of each window, offset of its first maximum inside the kernel in C order, as ``index_dtype``)."""
     xp = be.xp
-    if _tiles(x, kernel_size, stride, padding, dilation) and x.dtype.kind in "fiu":
+    if _tiles(x.shape[2:], kernel_size, stride, padding, dilation) and x.dtype.kind in "fiu":
         return _max_pool_tiled(xp, x, kernel_size, index_dtype)
     xpad, _, slices = _pool_slices(xp, x, kernel_size, stride, padding, dilation, _lowest(x.dtype))
     best = xpad[slices[0]].copy()
@@ -87,8 +87,8 @@ def max_pool_backward(be, arg, gy, input_shape, kernel_size, stride, padding, di
     xp = be.xp
     spatial = tuple(input_shape[2:])
     full = tuple(n + lo + max(hi, 0) for n, (lo, hi) in zip(spatial, padding))
-    tiled = len(spatial) == 2 and _tiles(xp.empty((0, 0) + spatial), kernel_size, stride, padding, dilation)
     # tiling windows write every input cell exactly once: nothing to zero first
+    tiled = _tiles(spatial, kernel_size, stride, padding, dilation)
     grid = (xp.empty if tiled else xp.zeros)(gy.shape[:2] + full, dtype=gy.dtype)
     slices = window_slices(kernel_size, stride, dilation, gy.shape[2:])
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
@@ -341,7 +341,7 @@ _INT_OF_SIZE = {2: np.int16, 4: np.int32, 8: np.int64}
 KERNELS = {"conv": ndarray_conv.conv, "conv_weight_grad": ndarray_conv.conv_weight_grad,
            "conv_transpose": ndarray_conv.conv_transpose, "max_pool": max_pool, "max_pool_backward": max_pool_backward,
            "avg_pool": avg_pool, "avg_pool_backward": avg_pool_backward, "softmax": softmax,
-           "log_softmax": log_softmax, "layer_norm": layer_norm, "layer_norm_backward": layer_norm_backward, "batch_norm": batch_norm,
-           "batch_norm_backward": batch_norm_backward, "linear": linear, "binary_cross_entropy": binary_cross_entropy,
-           "lstm_cell": lstm_cell, "lstm_cell_backward": lstm_cell_backward, "erf": erf, **ndarray_loss.KERNELS,
-           **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}
+           "log_softmax": log_softmax, "layer_norm": layer_norm, "layer_norm_backward": layer_norm_backward,
+           "batch_norm": batch_norm, "batch_norm_backward": batch_norm_backward, "linear": linear,
+           "binary_cross_entropy": binary_cross_entropy, "lstm_cell": lstm_cell, "lstm_cell_backward": lstm_cell_backward,
+           "erf": erf, **ndarray_loss.KERNELS, **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}
