@@ -344,4 +344,5 @@ KERNELS = {"conv": ndarray_conv.conv, "conv_weight_grad": ndarray_conv.conv_weig
            "log_softmax": log_softmax, "layer_norm": layer_norm, "layer_norm_backward": layer_norm_backward,
            "batch_norm": batch_norm, "batch_norm_backward": batch_norm_backward, "linear": linear,
            "binary_cross_entropy": binary_cross_entropy, "lstm_cell": lstm_cell,
-           "lstm_cell_backward": lstm_cell_backward, "erf": erf, **ndarray_loss.KERNELS, **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}
+           "lstm_cell_backward": lstm_cell_backward, "erf": erf,
+           **ndarray_loss.KERNELS, **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}
