@@ -130,18 +130,32 @@ def _shapes_if_broadcast(inputs, shape):
 
 
 def _save(inputs, out, save_in, save_out: bool, edges: tuple) -> tuple:
-    if save_in is not True and save_in:  # the rule's keep(edges): only the inputs it will read
-        inputs = tuple(t if k else None for t, k in zip(inputs, save_in(edges)))
-    kept_in = inputs if save_in else None
+    # loops rather than generators: each generator is a frame on Python 3.11, and this runs for most recorded ops
+    versions = []
+    kept_in = None
+    if save_in:
+        if save_in is not True:  # the rule's keep(edges): only the inputs it will read
+            keep = save_in(edges)
+            picked = []
+            for t, k in zip(inputs, keep):
+                picked.append(t if k else None)
+            inputs = tuple(picked)
+        kept_in = inputs
+        for t in inputs:
+            v = t._version if isinstance(t, Tensor) else None
+            versions.append(v[0] if v else 0)
     kept_out = None
-    if save_out is True:
-        kept_out = tuple(detached_alias(o) for o in out) if type(out) is tuple else detached_alias(out)
-    elif save_out:  # the indices the rule reads; the others are saved as None (version 0: never checked)
-        kept_out = tuple(detached_alias(o) if i in save_out else None for i, o in enumerate(out))
-    versions = tuple(version_of(t) for t in inputs) if save_in else ()
-    if save_out:
-        versions += tuple(version_of(o) for o in kept_out) if type(kept_out) is tuple else (version_of(out),)
-    return kept_in, kept_out, versions
+    if save_out is True and type(out) is not tuple:
+        kept_out = detached_alias(out)
+        versions.append(kept_out._version[0])
+    elif save_out:  # every output, or the indices the rule reads (the others saved as None: never checked)
+        kept = []
+        for i, o in enumerate(out):
+            a = detached_alias(o) if save_out is True or i in save_out else None
+            kept.append(a)
+            versions.append(a._version[0] if a is not None else 0)
+        kept_out = tuple(kept)
+    return kept_in, kept_out, tuple(versions)
 
 
 def _record_multi(cls, outs, inputs, params, save_in, save_out, meta):
