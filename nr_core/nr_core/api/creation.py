@@ -111,6 +111,22 @@ def asarray(obj, /, *, dtype=None, device=None, copy=None, requires_grad: bool =
     return _finish(wrap(buf if chunks is None else backend.rechunk(buf, chunks), backend, dev, nr_dt), requires_grad)
 
 
+_SCALAR_ARRAYS: dict = {}
+
+
+def scalar_array(value, dtype, device) -> Tensor:
+    """A 0-d array of the Python scalar ``value`` (an operand the frontend builds, as in ``where(c, g, 0.0)``),
+    reused across calls: building one through ``asarray`` costs more than a small op. Callers only read it.
+    Keyed by the value's repr, so 0.0 and -0.0 stay apart and NaN is found again."""
+    key = (type(value), repr(value), dtype, device)
+    t = _SCALAR_ARRAYS.get(key)
+    if t is None:
+        if len(_SCALAR_ARRAYS) >= 256:
+            _SCALAR_ARRAYS.clear()
+        t = _SCALAR_ARRAYS[key] = asarray(value, dtype=dtype, device=device)
+    return t
+
+
 def _copy(x: Tensor) -> Tensor:
     return astype(x, x._dtype, copy=True)
 

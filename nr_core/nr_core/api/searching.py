@@ -9,7 +9,7 @@ from ..shapes import broadcast_shapes, normalize_axes, normalize_axis
 from ..array_object import Tensor
 from ._checks import array
 from .aliases import axis_of, keep_of
-from .creation import asarray, scalar_dtype, zeros
+from .creation import asarray, scalar_array, scalar_dtype, zeros
 from .data_types import astype, result_type
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
@@ -94,8 +94,9 @@ def where(condition, x1, x2, /) -> Tensor:
     # two Python scalars (PyTorch's where(c, 1.0, 0.0)): the scalars' default dtype, promoted like two arrays
     dt = result_type(*(a for a in (x1, x2))) if arrays else _d.promote_types(
         scalar_dtype(x1, "where"), scalar_dtype(x2, "where"), "where")
-    x1 = astype(x1, dt, copy=False) if isinstance(x1, Tensor) else asarray(x1, dtype=dt, device=condition._device)
-    x2 = astype(x2, dt, copy=False) if isinstance(x2, Tensor) else asarray(x2, dtype=dt, device=condition._device)
+    dev = condition._device
+    x1 = astype(x1, dt, copy=False) if isinstance(x1, Tensor) else scalar_array(x1, dt, dev)
+    x2 = astype(x2, dt, copy=False) if isinstance(x2, Tensor) else scalar_array(x2, dt, dev)
     broadcast_shapes(condition.shape, x1.shape, x2.shape, op="where")
     return apply(OPS["where"], (condition, x1, x2), {}, dt)
 

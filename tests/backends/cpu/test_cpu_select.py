@@ -50,3 +50,13 @@ def test_nr_where_uses_it_and_its_gradient_matches():
     y.sum().backward()
     np.testing.assert_array_equal(np.asarray(y), np.where(x > 0, x, 0.0))
     np.testing.assert_array_equal(np.asarray(t.grad), (x > 0).astype(float))
+
+
+def test_scalar_branches_of_nr_where_keep_their_value():
+    c = nr.asarray(np.array([True, False, False]))
+    x = nr.asarray(np.array([1.0, 2.0, 3.0], np.float32))
+    for s in (0.0, -0.0, float("nan"), 0.0, -0.0, 2, True):
+        got = np.asarray(nr.where(c, x, s))
+        want = np.where([True, False, False], np.float32([1.0, 2.0, 3.0]), np.float32(s))
+        assert got.tobytes() == want.tobytes(), s
+    assert np.asarray(nr.where(c, 5.0, x)).tolist() == [5.0, 2.0, 3.0]
