@@ -44,6 +44,12 @@ def elementwise(d: Dialect, ins: tuple, consts: tuple, code: tuple, out: tuple, 
         T, R = d.vtype(odt), d.vtype(rdt)
         if op == "astype":
             src = f"({R})({refs[0]} != 0)" if np.dtype(rdt) == np.bool_ else f"({R})({refs[0]})"
+            if np.dtype(rdt).kind == "u" and (key(odt) in exprs.LOW_FLOATS or np.dtype(odt).kind == "f"):
+                # a negative float converted to an unsigned type is undefined in C (AVX-512 PoCL gives 0, NumPy
+                # on x86 wraps, -1.0 -> 65535): convert to a signed 64-bit integer first, as NumPy's loops do;
+                # uint64 keeps the direct conversion for values past the signed range
+                src = (f"({refs[0]} < 0 ? ({R})(long)({refs[0]}) : ({R})({refs[0]}))" if np.dtype(rdt).itemsize == 8
+                       else f"({R})(long)({refs[0]})")
         else:
             tpl = exprs.template(op, len(refs), np.dtype(np.float32) if key(odt) in exprs.LOW_FLOATS else np.dtype(odt))
             src = tpl.format(T=T, **dict(zip("abc", refs)))
