@@ -29,6 +29,7 @@ def _lstm(*a, **k):
 CASES = [
     ("linear-3d", L.linear, L.linear_decomposition, lambda: (arr(2, 3, 4), arr(5, 4, seed=1), arr(5, seed=2)), {}),
     ("linear-nobias", L.linear, L.linear_decomposition, lambda: (arr(3, 4), arr(2, 4, seed=1), None), {}),
+    ("linear-1d", L.linear, L.linear_decomposition, lambda: (arr(4), arr(3, 4, seed=1), arr(3, seed=2)), {}),
     ("ce-weighted-smooth", CE.cross_entropy, CE.cross_entropy_decomposition,
      lambda: (arr(5, 4), nr.asarray(np.array([0, 3, 1, 1, 2])), arr(4, seed=3, grad=False) * 0.2 + 1.0),
      dict(ignore_index=1, label_smoothing=0.2, reduction="mean")),

@@ -155,6 +155,23 @@ def linear(be, x, w, b):
     return out if x.ndim == 2 else out.reshape(lead + (w.shape[0],))
 
 
+def linear_backward(be, x, w, g, needs):
+    xp = be.xp
+    g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+    none = xp.zeros((0,), dtype=g.dtype)
+    gx = xp.matmul(g2, w).reshape(x.shape) if needs[0] else none
+    gw = xp.matmul(g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if needs[1] else none
+    if not needs[2]:
+        gb = none
+    elif g2.dtype in (np.float32, np.float64) and g2.shape[0] > 1:
+        # the column sum as ones @ g2: BLAS reads g2 once along its rows (512 x 128 float32: 4 us against 14 for
+        # NumPy's reduction over axis 0, which also adds the rows one after another)
+        gb = xp.matmul(xp.ones(g2.shape[0], dtype=g2.dtype), g2)
+    else:
+        gb = g2.sum(axis=0)
+    return gx, gw, gb
+
+
 # -- softmax family and normalisation -----------------------------------------------------
 def softmax(be, x, axis):
     xp = be.xp
@@ -343,6 +360,7 @@ KERNELS = {"conv": ndarray_conv.conv, "conv_weight_grad": ndarray_conv.conv_weig
            "avg_pool": avg_pool, "avg_pool_backward": avg_pool_backward, "softmax": softmax,
            "log_softmax": log_softmax, "layer_norm": layer_norm, "layer_norm_backward": layer_norm_backward,
            "batch_norm": batch_norm, "batch_norm_backward": batch_norm_backward, "linear": linear,
+           "linear_backward": linear_backward,
            "binary_cross_entropy": binary_cross_entropy, "lstm_cell": lstm_cell,
            "lstm_cell_backward": lstm_cell_backward, "erf": erf,
            **ndarray_loss.KERNELS, **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}
