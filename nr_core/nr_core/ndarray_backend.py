@@ -59,6 +59,8 @@ def upcast(fn):
     return kernel
 
 
+_BASIC_INDEX = (int, slice, type(None), type(Ellipsis))  # index parts that never repeat an element
+
 class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
     """Kernels for a NumPy-compatible array module. Subclasses set ``xp`` (or pass it) and device facts.
 
@@ -285,7 +287,14 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
 
     def k_index_add(self, x, values, key):
         out = x.copy()
-        self._add_at(out, key, values)
+        parts = key if type(key) is tuple else (key,)
+        if all(type(k) in _BASIC_INDEX for k in parts):
+            # ints and slices select each element once: a plain add into the view (the gradient of x[a:b]);
+            # ufunc.at, for repeated indices, costs tens of times more
+            view = out[parts if Ellipsis in parts else parts + (Ellipsis,)]  # a view, never a scalar copy
+            self.xp.add(view, values, out=view)
+        else:
+            self._add_at(out, key, values)
         return out
 
     def _add_at(self, out, key, values):

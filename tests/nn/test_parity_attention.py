@@ -168,3 +168,26 @@ def test_transformer_encoder_stack_with_norm():
     t_mod = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(**layer_kw), 3, torch.nn.LayerNorm(E),
                                         enable_nested_tensor=False)
     check(nr_mod, t_mod, [randn(L, N, E, seed=4)])
+
+
+@pytest.mark.parametrize("ctor,masks", [
+    ({}, {}),
+    ({"batch_first": True}, {"attn_mask": "bool2d", "key_padding_mask": True}),
+    ({"bias": False}, {"attn_mask": "float3d"}),
+    ({"batch_first": True, "bias": False}, {"need_weights": False}),
+])
+def test_multihead_self_attention_on_one_input(ctor, masks):
+    """query, key and value one and the same array: the packed in-projection (one GEMM, heads split as views)."""
+    masks = dict(masks)
+    bf = ctor.get("batch_first", False)
+    x = randn(N, L, E, seed=1) if bf else randn(L, N, E, seed=1)
+    attn_mask = _mha_mask(masks.pop("attn_mask", None), 6)
+    kpm = _bool_mask((N, L), 7) if masks.pop("key_padding_mask", False) else None
+    if attn_mask is not None and attn_mask.shape[-1] != L:
+        attn_mask = attn_mask[..., :L]
+
+    def call(m, x):
+        lib = _lib(x)
+        extra = {k: lib(v) for k, v in (("attn_mask", attn_mask), ("key_padding_mask", kpm)) if v is not None}
+        return m(x, x, x, **extra, **masks)
+    check(nn.MultiheadAttention(E, H, **ctor), torch.nn.MultiheadAttention(E, H, **ctor), [x], call=call)

@@ -84,7 +84,14 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
     if key.shape[:2] != value.shape[:2] or key.shape[1] != N:
         raise ValueError(f"{fn}: key {key.shape} and value {value.shape} must be (S, N, *) with N={N}")
     hd = E // num_heads
-    if use_separate_proj_weight:
+    # self-attention: one projection GEMM with the packed weight, split into heads as views (as torch does);
+    # three GEMMs, six slices of the weight and bias and their backward scatters otherwise
+    packed = (not use_separate_proj_weight and query is key and key is value and bias_k is None
+              and in_proj_weight.shape == (3 * E, E))
+    if packed:
+        qkv = linear(query, in_proj_weight, in_proj_bias)  # (L, N, 3E) -> (3, N, H, L, hd)
+        qkv = nr.permute_dims(nr.reshape(qkv, (L, N, 3, num_heads, hd)), (2, 1, 3, 0, 4))
+    elif use_separate_proj_weight:
         bq, bk, bv = (None, None, None) if in_proj_bias is None else (
             in_proj_bias[0:E], in_proj_bias[E:2 * E], in_proj_bias[2 * E:])
         q = linear(query, q_proj_weight, bq)
@@ -97,11 +104,12 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
         q = linear(query, w[0:E], b[0])
         k = linear(key, w[E:2 * E], b[1])
         v = linear(value, w[2 * E:], b[2])
+    proj = qkv if packed else q  # its dtype (autocast's, where on) is the masks' dtype
     if is_causal and attn_mask is None:
-        attn_mask = nr.triu(nr.ones((L, S), dtype=nr.bool, device=q.device), k=1)
+        attn_mask = nr.triu(nr.ones((L, S), dtype=nr.bool, device=proj.device), k=1)
     mask = None
     if attn_mask is not None:
-        mask = _float_mask(attn_mask, q.dtype, False)
+        mask = _float_mask(attn_mask, proj.dtype, False)
         if mask.ndim == 2:
             if mask.shape != (L, S):
                 raise ValueError(f"{fn}: a 2-D attn_mask must have shape ({L}, {S}), got {mask.shape}")
@@ -116,13 +124,15 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
     if key_padding_mask is not None:
         if key_padding_mask.shape != (N, S):
             raise ValueError(f"{fn}: key_padding_mask must have shape ({N}, {S}), got {key_padding_mask.shape}")
-        kpm = nr.reshape(_float_mask(key_padding_mask, q.dtype, False), (N, 1, 1, S))
+        kpm = nr.reshape(_float_mask(key_padding_mask, proj.dtype, False), (N, 1, 1, S))
     if bias_k is not None:
         k = nr.concat([k, nr.broadcast_to(nr.reshape(bias_k, (1, 1, E)), (1, N, E))], axis=0)
         v = nr.concat([v, nr.broadcast_to(nr.reshape(bias_v, (1, 1, E)), (1, N, E))], axis=0)
         mask, kpm = _extend(mask), _extend(kpm)
-    # (T, N, E) -> (N, H, T, hd)
-    q, k, v = (nr.permute_dims(nr.reshape(t, (t.shape[0], N, num_heads, hd)), (1, 2, 0, 3)) for t in (q, k, v))
+    if packed:
+        q, k, v = qkv[0], qkv[1], qkv[2]
+    else:  # (T, N, E) -> (N, H, T, hd)
+        q, k, v = (nr.permute_dims(nr.reshape(t, (t.shape[0], N, num_heads, hd)), (1, 2, 0, 3)) for t in (q, k, v))
     if add_zero_attn:
         z = nr.zeros((N, num_heads, 1, hd), dtype=k.dtype, device=k.device)
         k, v = nr.concat([k, z], axis=2), nr.concat([v, z], axis=2)

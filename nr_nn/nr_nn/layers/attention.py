@@ -64,7 +64,10 @@ class MultiheadAttention(Module):
                 average_attn_weights: bool = True, is_causal: bool = False):
         batched = query.ndim == 3
         if self.batch_first and batched:
+            same = key is query and value is query  # kept: self-attention takes the packed projection
             query, key, value = (nr.permute_dims(t, (1, 0, 2)) for t in (query, key, value))
+            if same:
+                key = value = query
         out, weights = F.multi_head_attention_forward(
             query, key, value, self.num_heads, self.in_proj_weight, self.in_proj_bias, self.bias_k, self.bias_v,
             self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias, training=self.training,
