@@ -72,7 +72,12 @@ class KeyAverages(list):
     _SORT = {"self_time_total": lambda a: -a.self_time_total, "time_total": lambda a: -a.time_total,
              "count": lambda a: -a.count, "time_avg": lambda a: -a.time_avg, "name": lambda a: a.name}
 
+    # PyTorch's spellings of the same keys: its cpu_* columns are host-side times, as all of these are
+    _TORCH_KEYS = {"self_cpu_time_total": "self_time_total", "cpu_time_total": "time_total",
+                   "cpu_time": "time_avg", "count": "count"}
+
     def table(self, sort_by: str = "self_time_total", row_limit: int = 50) -> str:
+        sort_by = self._TORCH_KEYS.get(sort_by, sort_by)
         if sort_by not in self._SORT:
             raise ValueError(f"key_averages().table: sort_by must be one of {sorted(self._SORT)}, got {sort_by!r}")
         rows = sorted(self, key=self._SORT[sort_by])[:row_limit]

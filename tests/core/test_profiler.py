@@ -54,6 +54,13 @@ def test_the_table_sorts_and_the_trace_is_chrome_json(tmp_path):
         prof.key_averages().table(sort_by=key)
     with pytest.raises(ValueError, match="sort_by must be one of"):
         prof.key_averages().table(sort_by="flops")
+    # PyTorch's key names sort as their nr equivalents
+    avg = prof.key_averages()
+    for torch_key, key in (("self_cpu_time_total", "self_time_total"), ("cpu_time_total", "time_total"),
+                           ("cpu_time", "time_avg")):
+        rows = [ln.split()[0] for ln in avg.table(sort_by=torch_key).splitlines()[2:-1]]
+        expected = sorted(avg, key=lambda a: -getattr(a, key))
+        assert rows == [a.name[:36] for a in expected][:len(rows)], torch_key
     path = tmp_path / "trace.json"
     prof.export_chrome_trace(path)
     events = json.loads(path.read_text())["traceEvents"]
