@@ -175,3 +175,34 @@ def test_conv_of_an_empty_batch(stride):
     ref = torch.nn.functional.conv2d(torch.zeros(0, 3, 5, 5), torch.zeros(4, 3, 3, 3), stride=stride, padding=1)
     assert y.shape == tuple(ref.shape) and x.grad.shape == x.shape
     np.testing.assert_array_equal(w.grad.numpy(), np.zeros((4, 3, 3, 3)))
+
+
+@pytest.mark.parametrize("case", ["plain", "row-of-large-negatives", "large-scores", "row-all-masked"])
+def test_sdpa_softmax_without_row_maxima_falls_back_where_it_must(case):
+    """The kernel's softmax skips the row maxima unless an exponential could overflow or a row's sum underflow:
+    each side of that test against torch, in float32 (where the limits bite)."""
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.standard_normal((2, 3, 6, 8)).astype(np.float32) for _ in range(3))
+    mask = np.zeros((6, 6), np.float32)
+    if case == "row-of-large-negatives":
+        mask[2] = -1e4          # every key of query 2 pushed far down: torch gives it uniform weights
+    if case == "large-scores":
+        q *= 40.0               # scores of several hundred: exp would overflow unshifted
+    if case == "row-all-masked":
+        mask[4] = -np.inf       # zero weights for that query (and finite gradients), as torch's sdpa gives
+    g = rng.standard_normal((2, 3, 6, 8)).astype(np.float32)
+    nq, nk, nv = (nr.asarray(a, requires_grad=True) for a in (q, k, v))
+    tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+    out = F.scaled_dot_product_attention(nq, nk, nv, attn_mask=nr.asarray(mask))
+    ref = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch.tensor(mask))
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=2e-5, atol=2e-5)
+    (out * nr.asarray(g)).sum().backward()
+    (ref * torch.tensor(g)).sum().backward()
+    # scores near -1e4 keep float32 steps of 1e-3: gradients through them agree to that
+    tol = 1e-3 if case == "row-of-large-negatives" else 1e-4
+    for a, b in ((nq, tq), (nk, tk), (nv, tv)):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=tol, atol=tol)
+    # the decomposition (other backends' path) agrees with the kernel, fully masked rows included
+    d_out, _ = A.attention_decomposition(nr.asarray(q), nr.asarray(k), nr.asarray(v), nr.asarray(mask), None,
+                                         1 / np.sqrt(8), False)
+    np.testing.assert_allclose(d_out.numpy(), ref.detach().numpy(), rtol=2e-5, atol=2e-5)

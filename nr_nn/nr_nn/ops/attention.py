@@ -13,11 +13,17 @@ import numpy as np
 
 import nr_core as nr
 from nr_core.dispatch import apply
+from nr_core.grad_mode import state as _grad_state
 from nr_core.optable import OpDef
 
 from .softmax import softmax
 
 ATTENTION = OpDef("scaled_dot_product_attention", "nn", 5, "real floating-point", primitive=False, nout=2)
+# (q, k, v, weights, keep, g_out, g_weights) -> (gq, gk, gv, gbias, gkeep): the gradient rule in one kernel call
+# where no graph is being built; ``needs`` holds, per input of the forward, False or the shape to sum its
+# gradient to (an unwanted gradient comes back as an empty (0,) array)
+ATTENTION_BACKWARD = OpDef("attention_backward", "nn", 7, "real floating-point", differentiable=False,
+                           primitive=False, nout=5)
 
 
 def attention(q, k, v, bias, keep, scale: float, causal: bool):
@@ -37,7 +43,12 @@ def attention_decomposition(q, k, v, bias, keep, scale, causal):
         scores = scores + bias
     if causal:
         scores = scores + causal_bias(q.shape[-2], k.shape[-2], q.dtype, q.device)
-    weights = softmax(scores, scores.ndim - 1)
+    if bias is None and not causal:
+        weights = softmax(scores, scores.ndim - 1)
+    else:  # a query with every key masked gets zero weights (and no NaN in any gradient), as torch's sdpa
+        dead = nr.max(scores, axis=-1, keepdims=True) == float("-inf")
+        weights = softmax(nr.where(dead, 0.0, scores), scores.ndim - 1)
+        weights = nr.where(dead, 0.0, weights)
     return nr.matmul(weights if keep is None else weights * keep, v), weights
 
 
@@ -50,36 +61,50 @@ def _sum_to(t, shape):
     return nr.reshape(nr.sum(t, axis=axes, keepdims=True), shape) if axes else t
 
 
-def attention_vjp(ctx, grads):
-    g_out, g_w = grads
-    q, k, v, bias, keep = ctx.inputs
-    _, w = ctx.out
-    need_q, need_k, need_v, need_bias, need_keep = ctx.needs
-    scale = ctx.params["scale"]
-    gq = gk = gv = gbias = gkeep = None
+def attention_backward(q, k, v, w, keep, g_out, g_w, scale: float, needs: tuple):
+    return apply(ATTENTION_BACKWARD, (q, k, v, w, keep, g_out, g_w), {"scale": float(scale), "needs": needs},
+                 q.dtype)
+
+
+def attention_backward_decomposition(q, k, v, w, keep, g_out, g_w, scale, needs):
+    need_q, need_k, need_v, need_bias, need_keep = needs
+    none = nr.zeros((0,), dtype=w.dtype, device=w.device)
+    gq = gk = gv = gbias = gkeep = none
     gw = g_w
     if g_out is not None:
         dropped = w if keep is None else w * keep
-        if need_v:
-            gv = _sum_to(nr.matmul(nr.matrix_transpose(dropped), g_out), v.shape)
+        if need_v is not False:
+            gv = _sum_to(nr.matmul(nr.matrix_transpose(dropped), g_out), need_v)
         g_dropped = nr.matmul(g_out, nr.matrix_transpose(v))
-        if need_keep:
-            gkeep = _sum_to(g_dropped * w, keep.shape)
+        if need_keep is not False:
+            gkeep = _sum_to(g_dropped * w, need_keep)
         g_drop = g_dropped if keep is None else g_dropped * keep
         gw = g_drop if gw is None else gw + g_drop
-    if gw is not None and (need_q or need_k or need_bias):
+    if gw is not None and (need_q is not False or need_k is not False or need_bias is not False):
         g_scores = w * (gw - nr.sum(gw * w, axis=-1, keepdims=True))  # softmax backward
-        if need_bias:
-            gbias = _sum_to(g_scores, bias.shape)
+        if need_bias is not False:
+            gbias = _sum_to(g_scores, need_bias)
         g_scores = g_scores * scale
-        if need_q:
-            gq = _sum_to(nr.matmul(g_scores, k), q.shape)
-        if need_k:
-            gk = _sum_to(nr.matmul(nr.matrix_transpose(g_scores), q), k.shape)
+        if need_q is not False:
+            gq = _sum_to(nr.matmul(g_scores, k), need_q)
+        if need_k is not False:
+            gk = _sum_to(nr.matmul(nr.matrix_transpose(g_scores), q), need_k)
     return gq, gk, gv, gbias, gkeep
 
 
-OPS = [(ATTENTION, attention_decomposition, attention_vjp)]
+def attention_vjp(ctx, grads):
+    q, k, v, bias, keep = ctx.inputs
+    _, w = ctx.out
+    needs = tuple(tuple(t.shape) if need else False for t, need in zip(ctx.inputs, ctx.needs))
+    # while a graph is being built (create_graph) the backward must itself be differentiable: use nr ops
+    backward = attention_backward_decomposition if _grad_state.enabled else attention_backward
+    out = backward(q, k, v, w, keep, *grads, ctx.params["scale"], needs)
+    # empty where not wanted, or where nothing flows into it (v and keep get nothing without g_out)
+    return tuple(g if need is not False and tuple(g.shape) == need else None for g, need in zip(out, needs))
+
+
+OPS = [(ATTENTION, attention_decomposition, attention_vjp),
+       (ATTENTION_BACKWARD, attention_backward_decomposition, None)]
 
 
 # ---- kit samples ----------------------------------------------------------------------------------
@@ -89,8 +114,10 @@ def attention_ref(q, k, v, bias, keep, scale, causal):
         s = s + bias
     if causal:
         s = np.where(np.tril(np.ones(s.shape[-2:], dtype=bool)), s, -np.inf)
-    e = np.exp(s - s.max(axis=-1, keepdims=True))
-    w = e / e.sum(axis=-1, keepdims=True)
+    top = s.max(axis=-1, keepdims=True)
+    dead = top == -np.inf  # every key masked: zero weights
+    e = np.exp(s - np.where(dead, 0.0, top))
+    w = e / np.where(dead, 1.0, e.sum(axis=-1, keepdims=True))
     out = np.einsum("...ls,...sv->...lv", w if keep is None else w * keep, v)
     return out.astype(q.dtype), w.astype(q.dtype)
 
@@ -124,4 +151,52 @@ def attention_samples(name, dtypes):
                      label=f"{dt.name}-inf-mask", grad=False)
 
 
-SAMPLES = {"scaled_dot_product_attention": attention_samples}
+def _reduce_to(t, shape):
+    lead = t.ndim - len(shape)
+    t = t.sum(axis=tuple(range(lead))) if lead else t
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and t.shape[i] != 1)
+    return t.sum(axis=axes, keepdims=True) if axes else t  # a sum over no axes would turn -0.0 into +0.0
+
+
+def attention_backward_ref(q, k, v, w, keep, g_out, g_w, scale, needs):
+    """The gradient rule in float64 einsums."""
+    q, k, v, w = (a.astype(np.float64) for a in (q, k, v, w))
+    dt = g_out.dtype if g_out is not None else g_w.dtype
+    gw = np.zeros(w.shape) if g_w is None else g_w.astype(np.float64)
+    gv = gkeep = None
+    if g_out is not None:
+        gd = np.einsum("...lv,...sv->...ls", g_out.astype(np.float64), v)
+        gv = np.einsum("...ls,...lv->...sv", w if keep is None else w * keep, g_out)
+        gkeep = None if keep is None else gd * w
+        gw = gw + (gd if keep is None else gd * keep)
+    gs = w * (gw - (gw * w).sum(axis=-1, keepdims=True))
+    out = {"q": np.einsum("...ls,...se->...le", gs * scale, k), "k": np.einsum("...ls,...le->...se", gs * scale, q),
+           "v": gv, "bias": gs, "keep": gkeep}
+    return tuple(np.zeros((0,), dt) if need is False else _reduce_to(out[n], need).astype(dt)
+                 for n, need in zip(("q", "k", "v", "bias", "keep"), needs))
+
+
+def attention_backward_samples(name, dtypes):
+    from nr_core import dtypes as _d
+    from nr_core.samples import Sample, values
+    for dt in (d for d in (_d.float32, _d.float64) if d in dtypes):
+        tol = dict(rtol=1e-4, atol=1e-5) if dt is _d.float32 else {}
+        for i, (qs, ks, vs, bs, causal, p) in enumerate(_CASES):
+            q, k, v = (values(s, dt, -1.5, 1.5, key=("ab", i, n)) for n, s in zip("qkv", (qs, ks, vs)))
+            bias = None if bs is None else values(bs, dt, -1.0, 1.0, key=("ab", i, "b"))
+            keep = None
+            if p:
+                draw = np.random.default_rng(i).random(qs[:-1] + ks[-2:-1])
+                keep = ((draw >= p) / (1.0 - p)).astype(dt.numpy)
+            scale = 1.0 / np.sqrt(qs[-1])
+            out, w = attention_ref(q, k, v, bias, keep, scale, causal)
+            g_out = values(out.shape, dt, key=("ab", i, "go"))
+            g_w = values(w.shape, dt, key=("ab", i, "gw")) if i % 2 else None
+            needs = (qs, ks if i != 1 else False, vs, bs if bs is not None else False,
+                     keep.shape if keep is not None else False)
+            yield Sample(name, (q, k, v, w, keep, g_out, g_w), {"scale": scale, "needs": needs},
+                         call=attention_backward, ref=attention_backward_ref, label=f"{dt.name}-{i}", grad=False,
+                         **tol)
+
+
+SAMPLES = {"scaled_dot_product_attention": attention_samples, "attention_backward": attention_backward_samples}
