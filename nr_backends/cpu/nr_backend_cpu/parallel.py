@@ -16,9 +16,13 @@ import numpy as np
 
 from nr_core import settings
 
-# elements below which one thread wins: a slab handed to a worker costs ~20 us of wake-up and join, and a
-# 256K-element float32 multiply takes ~100 us on one core
-MIN_SIZE = 1 << 18
+# elements below which one thread wins. A slab handed to a worker costs 10-20 us of wake-up and join, but the
+# split pays only once the arrays outgrow what one core's caches hold: on an AVX-512 Xeon (2 cores, 4 MiB L2 each)
+# a float32 add of 256K elements took 110 us on one thread and 171 on two, even at 800K, 461 against 411 at 1M and
+# 1969 against 1092 at 4M (on a Zen 3 the break-even was near 256K)
+MIN_SIZE = 1 << 20
+# a full sum runs on BLAS's threads (``total``), which pay from fewer elements
+SUM_MIN_SIZE = 1 << 18
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -70,10 +74,10 @@ def _with_errstate(err, fn, args, kwargs):
         return fn(*args, **kwargs)
 
 
-def _slabs(n: int):
+def _slabs(n: int, align: int = 64):
     parts = _threads
     step = -(-n // parts)
-    step += -step % 64  # whole cache lines per slab, so no two threads write one line
+    step += -step % align  # whole cache lines per slab of elements, so no two threads write one line
     return [(i, min(i + step, n)) for i in range(0, n, step)]
 
 
@@ -119,25 +123,42 @@ def for_slabs(fn, arrays) -> None:
 
 
 def binary(ufunc):
-    """``ufunc(x1, x2)``, split over the threads when both inputs are C-contiguous and of the output's shape."""
+    """``ufunc(x1, x2)``, split over the threads when x1 is C-contiguous and of the output's shape: in contiguous
+    slabs when x2 has that shape too, in blocks of x1's leading axis when x2 broadcasts against it (a bias or a
+    per-channel scale: x2's rows go along where it has x1's leading size, x2 whole where it has one row)."""
     def kernel(x1, x2):
         if (_threads > 1 and type(x1) is np.ndarray and type(x2) is np.ndarray and x1.size >= MIN_SIZE
-                and x1.shape == x2.shape and x1.flags.c_contiguous and x2.flags.c_contiguous):
-            dt = ufunc.resolve_dtypes((x1.dtype, x2.dtype, None))[2]
-            out = np.empty(x1.shape, dt)
-            a, b, o = x1.reshape(-1), x2.reshape(-1), out.reshape(-1)
-            slabs = _slabs(o.size)
-            futures = [_submit(ufunc, a[i:j], b[i:j], out=o[i:j]) for i, j in slabs[1:]]
-            i, j = slabs[0]
-            try:
-                ufunc(a[i:j], b[i:j], out=o[i:j])
-            finally:
-                for f in futures:
-                    f.result()
-            return out
+                and x1.flags.c_contiguous):
+            if x1.shape == x2.shape and x2.flags.c_contiguous:
+                dt = ufunc.resolve_dtypes((x1.dtype, x2.dtype, None))[2]
+                out = np.empty(x1.shape, dt)
+                _split(ufunc, x1.reshape(-1), x2.reshape(-1), out.reshape(-1), _slabs(out.size), True)
+                return out
+            if x1.ndim and x1.shape[0] >= _threads and x2.ndim <= x1.ndim:
+                try:
+                    shape = np.broadcast_shapes(x1.shape, x2.shape)
+                except ValueError:
+                    shape = None  # the ufunc call below raises NumPy's error
+                if shape == x1.shape:
+                    dt = ufunc.resolve_dtypes((x1.dtype, x2.dtype, None))[2]
+                    out = np.empty(x1.shape, dt)
+                    rows = x2.ndim == x1.ndim and x2.shape[0] == x1.shape[0]
+                    _split(ufunc, x1, x2, out, _slabs(x1.shape[0], align=1), rows)
+                    return out
         return ufunc(x1, x2)
     kernel.__name__ = ufunc.__name__
     return kernel
+
+
+def _split(ufunc, a, b, out, slabs, slice_b):
+    """``out[i:j] = ufunc(a[i:j], b[i:j] or b)`` for each slab, the first on this thread."""
+    futures = [_submit(ufunc, a[i:j], b[i:j] if slice_b else b, out=out[i:j]) for i, j in slabs[1:]]
+    i, j = slabs[0]
+    try:
+        ufunc(a[i:j], b[i:j] if slice_b else b, out=out[i:j])
+    finally:
+        for f in futures:
+            f.result()
 
 
 # a full float sum as one matrix-vector product with ones: BLAS reads the array once with wide vector
@@ -148,8 +169,8 @@ _ONES: dict = {}
 
 
 def total(x):
-    """``x.sum()`` of a C-contiguous float32/float64 array of at least MIN_SIZE elements, else None."""
-    if (type(x) is not np.ndarray or x.size < MIN_SIZE or x.dtype.char not in "fd"
+    """``x.sum()`` of a C-contiguous float32/float64 array of at least SUM_MIN_SIZE elements, else None."""
+    if (type(x) is not np.ndarray or x.size < SUM_MIN_SIZE or x.dtype.char not in "fd"
             or not x.flags.c_contiguous):
         return None
     ones = _ONES.get(x.dtype.char)

@@ -32,6 +32,24 @@ def test_large_binary_ops_are_bit_identical(two_threads, op, dtype):
     assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
 
 
+@pytest.mark.parametrize("other", [(1, 7, 1, 1), (7, 1, 1), (1,), (64, 1, 1, 1), (64, 7, 1, 1)])
+def test_broadcast_binary_ops_split_along_the_leading_axis_are_bit_identical(two_threads, other):
+    rng = np.random.default_rng(1)
+    shape = (64, 7, -(-parallel.MIN_SIZE // (64 * 7 * 31)), 31)  # just over the threshold
+    a = rng.standard_normal(shape).astype(np.float32)
+    b = rng.standard_normal(other).astype(np.float32) + 3.0
+    for op in ("add", "subtract", "multiply", "divide"):
+        got = np.asarray(getattr(nr, op)(nr.asarray(a), nr.asarray(b)))
+        want = getattr(np, op)(a, b)
+        assert got.shape == want.shape and got.tobytes() == want.tobytes(), op
+
+
+def test_broadcast_mismatch_names_the_op(two_threads):
+    a = np.zeros((64, 7, 2400, 1), np.float32)
+    with pytest.raises(ValueError, match="add"):
+        nr.asarray(a) + nr.asarray(np.zeros((5, 1, 1), np.float32))
+
+
 def test_shapes_it_does_not_split_still_compute(two_threads):
     a = np.arange(N, dtype=np.float32).reshape(1, N)
     b = np.ones((3, 1), np.float32)
@@ -41,7 +59,7 @@ def test_shapes_it_does_not_split_still_compute(two_threads):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("n", [parallel.MIN_SIZE, 3_000_001])
+@pytest.mark.parametrize("n", [parallel.SUM_MIN_SIZE, 3_000_001])
 def test_full_sum_is_as_accurate_as_numpys(dtype, n):
     x = (np.random.default_rng(n).standard_normal(n) + 0.25).astype(dtype)
     ref = float(np.sum(x.astype(np.longdouble)))
