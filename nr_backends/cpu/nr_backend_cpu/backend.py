@@ -48,6 +48,14 @@ class CpuBackend(NdarrayBackend):
             s = parallel.total(x)
             if s is not None:
                 return np.reshape(s, (1,) * x.ndim) if keepdims else s
+        elif dtype is None or dtype.numpy == x.dtype:
+            axes = axis if type(axis) is tuple else (axis,)
+            s = parallel.axis_total(x, axes)
+            if s is not None:
+                if keepdims:
+                    nd, summed = x.ndim, {a % x.ndim for a in axes}
+                    s = s.reshape(tuple(1 if i in summed else n for i, n in enumerate(x.shape)))
+                return s
         return super().k_sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
     def k_where(self, condition, x1, x2):

@@ -8,6 +8,7 @@ The thread count is ``NR_NUM_THREADS`` (nr_core.settings) or the cores this proc
 """
 from __future__ import annotations
 
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -173,10 +174,47 @@ def total(x):
     if (type(x) is not np.ndarray or x.size < SUM_MIN_SIZE or x.dtype.char not in "fd"
             or not x.flags.c_contiguous):
         return None
-    ones = _ONES.get(x.dtype.char)
-    if ones is None:
-        ones = _ONES[x.dtype.char] = np.ones(ROW, x.dtype)
+    ones = _ones(ROW, x.dtype)
     flat = x.reshape(-1)
     head = flat.size - flat.size % ROW
     partial = np.add.reduce(np.matmul(flat[:head].reshape(-1, ROW), ones))
     return partial + np.add.reduce(flat[head:]) if head < flat.size else partial
+
+
+# the longest dot an axis sum hands BLAS: its vector accumulators keep a 16K-term float32 dot near a pairwise sum's
+# accuracy; longer runs stay with NumPy
+LONGEST_DOT = 1 << 14
+
+
+def axis_total(x, axes: tuple):
+    """``x.sum(axis=axes)`` as one or two matrix-vector products with ones where the summed axes are a leading
+    block, a trailing block or both (a conv bias's gradient: (N, C, H, W) over (0, 2, 3)) of a C-contiguous float
+    array of at least SUM_MIN_SIZE elements; else None. NumPy reduces a leading axis by adding rows one after
+    another and a short trailing one slowly; BLAS reads the array once, on its threads."""
+    if (type(x) is not np.ndarray or x.size < SUM_MIN_SIZE or x.dtype.char not in "fd"
+            or not x.flags.c_contiguous):
+        return None
+    nd = x.ndim
+    ax = sorted({a % nd for a in axes})
+    lead = 0
+    while lead < len(ax) and ax[lead] == lead:
+        lead += 1
+    trail = len(ax) - lead
+    if ax[lead:] != list(range(nd - trail, nd)) or lead + trail in (0, nd):
+        return None
+    kept = x.shape[lead:nd - trail]
+    rows, cols = math.prod(x.shape[:lead]), math.prod(x.shape[nd - trail:])
+    if rows > LONGEST_DOT or cols > LONGEST_DOT:
+        return None
+    r = x.reshape(rows, -1)
+    r = np.matmul(_ones(rows, x.dtype), r) if rows > 1 else r.reshape(-1)
+    if cols > 1:
+        r = np.matmul(r.reshape(-1, cols), _ones(cols, x.dtype))
+    return r.reshape(kept)
+
+
+def _ones(n, dtype):
+    ones = _ONES.get(dtype.char)
+    if ones is None or ones.size < n:
+        ones = _ONES[dtype.char] = np.ones(max(n, ROW), dtype)
+    return ones[:n]

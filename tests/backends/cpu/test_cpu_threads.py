@@ -159,3 +159,27 @@ def test_set_threads_refuses_nonsense():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="set_threads"):
             parallel.set_threads(bad)
+
+
+@pytest.mark.parametrize("shape,axis", [((64, 16, 28, 28), (0, 2, 3)), ((64, 16, 28, 28), (0,)),
+                                        ((64, 16, 28, 28), (-1, -2)), ((300, 1000), 0), ((1000, 300), -1),
+                                        ((8, 40000), 1), ((40000, 8), 0)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_axis_sums_as_products_with_ones_are_as_accurate_as_numpys(shape, axis, keepdims):
+    """Leading and trailing blocks of axes summed by BLAS (or, past the longest dot, by NumPy): shapes as
+    NumPy's, errors within a small multiple of NumPy's own against float64."""
+    x = (np.random.default_rng(2).standard_normal(shape) + 0.5).astype(np.float32)
+    got = np.asarray(nr.sum(nr.asarray(x), axis=axis, keepdims=keepdims))
+    ref = x.astype(np.float64).sum(axis=axis, keepdims=keepdims)
+    numpy_err = np.abs(x.sum(axis=axis, keepdims=keepdims) - ref).max()
+    assert got.shape == ref.shape and got.dtype == np.float32
+    assert np.abs(got - ref).max() <= max(8 * numpy_err, 1e-6 * np.abs(ref).max())
+
+
+def test_axis_sums_it_does_not_take_still_compute():
+    x = np.random.default_rng(3).standard_normal((64, 16, 28, 28)).astype(np.float32)
+    for axis in ((1,), (0, 2), (1, 3)):  # not a leading or trailing block
+        np.testing.assert_allclose(np.asarray(nr.sum(nr.asarray(x), axis=axis)), x.sum(axis=axis), rtol=1e-5,
+                                   atol=1e-4)
+    t = x[:, :, ::2]  # not contiguous
+    np.testing.assert_allclose(np.asarray(nr.sum(nr.asarray(t), axis=(0, 2, 3))), t.sum(axis=(0, 2, 3)), rtol=1e-5)
