@@ -1,6 +1,7 @@
 """The fused ops of issue 15 alone, forward and forward+backward, on the shapes of the shared/bench workloads:
 linear (the MLP's 784->256 layer), cross-entropy (128 x 10), a 50-step LSTM/GRU layer (batch 32, 32->64),
-attention (batch 16, 4 heads, 32 x 32, head dim 16), batch norm (a ResNet-18 layer1 activation), layer norm (the
+attention (batch 16, 4 heads, 32 x 32, head dim 16; and nn.MultiheadAttention's self-attention on the
+Transformer workload's tokens), batch norm (a ResNet-18 layer1 activation), layer norm (the
 Transformer workload's (16, 32, 64)) and 2x2 max pooling (the CNN's first (64, 16, 28, 28) activation)."""
 import numpy as np
 
@@ -81,6 +82,12 @@ class FusedForwardBackward:
         self.bn = nn.BatchNorm2d(64).to(device)
         self.tokens, self.ln = _arr((16, 32, 64), 10, device, True), nn.LayerNorm(64).to(device)
         self.maps = _arr((64, 16, 28, 28), 11, device, True)
+        self.mha = nn.MultiheadAttention(64, 4, batch_first=True).to(device)
+
+    def time_self_attention_packed(self, device):
+        # query, key and value one array: one in-projection GEMM, heads split as views
+        self._backward(self.mha(self.tokens, self.tokens, self.tokens)[0])
+        _sync(self.tokens.grad)
 
     def time_layer_norm(self, device):
         self._backward(self.ln(self.tokens))
