@@ -51,3 +51,18 @@ def test_int_float_ops_compute_in_float():
     x = nr.asarray([1, 4, 9])
     assert nr.sqrt(x).dtype is f4 and nr.sqrt(x).tolist() == [1.0, 2.0, 3.0]
     assert (x / 2).dtype is f4 and (x / 2).tolist() == [0.5, 2.0, 4.5]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("scalar", [0.0, -0.0, 2, float("nan"), 1e4])
+def test_where_with_a_python_number_keeps_the_arrays_dtype_and_values(dtype, scalar):
+    """where(mask, x, number): the short path (same shapes, float x) against NumPy, signed zeros and NaN kept;
+    a mask that broadcasts takes the general path to the same result."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 6)).astype(dtype)
+    c = rng.random((5, 6)) > 0.5
+    for mask in (c, c[:1]):  # (5, 6) and a broadcast (1, 6)
+        want = np.where(mask, x, np.asarray(scalar, dtype=dtype))
+        got = nr.where(nr.asarray(mask), nr.asarray(x), scalar)
+        assert got.dtype == getattr(nr, dtype)
+        assert np.asarray(got).tobytes() == want.tobytes()

@@ -82,8 +82,17 @@ def searchsorted(x1, x2, /, *, side: str = "left", sorter=None) -> Tensor:
     return apply(op, inputs, params, _d.int64)
 
 
+_NUMBERS = (float, int)
+
+
 def where(condition, x1, x2, /) -> Tensor:
     """Elements of ``x1`` where ``condition`` is true, else of ``x2`` (either or both may be Python scalars)."""
+    # the usual form first (ReLU's gradient, masking): a float array of the mask's shape and a Python number,
+    # which keeps the array's dtype; checks and promotion below cost more than the kernel on small arrays
+    if (type(condition) is Tensor and type(x1) is Tensor and type(x2) in _NUMBERS and condition._dtype is _d.bool
+            and x1._device is condition._device and x1._dtype.kind == "float"
+            and x1._data.shape == condition._data.shape):
+        return apply(OPS["where"], (condition, x1, scalar_array(x2, x1._dtype, condition._device)), {}, x1._dtype)
     array(condition, "where")
     if condition._dtype is not _d.bool:
         raise TypeError(f"where: condition must be a bool array, got dtype {condition._dtype.name}")
