@@ -45,6 +45,9 @@ CASES += [
     ("max_pool", lambda x, **p: P.max_pool(x, **p)[0],
      lambda x, **p: P.max_pool_decomposition(x, index_dtype=P.index_dtype(p["kernel_size"]), **p)[0],
      ((2, 3, 9, 8),), dict(kernel_size=(3, 2), stride=(2, 2), padding=((1, 2), (0, -1)), dilation=(1, 2))),
+    ("max_pool-crop", lambda x, **p: P.max_pool(x, **p)[0],  # negative widths on both sides crop the input
+     lambda x, **p: P.max_pool_decomposition(x, index_dtype=P.index_dtype(p["kernel_size"]), **p)[0],
+     ((2, 3, 11, 12),), dict(kernel_size=(3, 3), stride=(2, 2), padding=((-1, 1), (1, -2)), dilation=(1, 1))),
     ("avg_pool", P.avg_pool, P.avg_pool_decomposition, ((2, 3, 9, 8),),
      dict(kernel_size=(3, 3), stride=(2, 2), padding=((1, 2), (1, 0)), count_pad=((1, 1), (1, 1)),
           divisor_override=None)),

@@ -206,3 +206,33 @@ def test_dropout_eval_is_identity_and_train_is_scaled_mask():
     y2 = nn.Dropout2d(0.5)(nr.asarray(randn(8, 6, 4, 4, seed=1))).numpy()
     per_channel = (y2 != 0).reshape(8, 6, -1)
     assert np.all(per_channel.all(axis=2) | ~per_channel.any(axis=2))  # whole channels are dropped together
+
+
+MAX_POOL_GRID = [  # (dims, input shape, kwargs): overlapping windows go through the stride phases
+    (2, (2, 3, 11, 10), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    (2, (2, 3, 11, 10), {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    (2, (1, 2, 12, 9), {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 0)}),
+    (2, (1, 2, 13, 13), {"kernel_size": 3, "stride": 2, "dilation": 2, "padding": 1}),
+    (2, (2, 2, 9, 7), {"kernel_size": 2, "stride": 1}),
+    (2, (2, 2, 10, 10), {"kernel_size": 4, "stride": 3, "padding": 2, "ceil_mode": True}),
+    (2, (1, 3, 8, 8), {"kernel_size": 2, "stride": 3}),  # disjoint with gaps
+    (1, (2, 3, 17), {"kernel_size": 3, "stride": 2, "padding": 1}),
+    (3, (1, 2, 6, 7, 5), {"kernel_size": 3, "stride": 2, "padding": 1}),
+]
+
+
+@pytest.mark.parametrize("dims,shape,kw", MAX_POOL_GRID, ids=[f"mp{i}" for i in range(len(MAX_POOL_GRID))])
+@pytest.mark.parametrize("ties", [False, True])
+def test_max_pool_values_indices_and_gradients_match_torch(dims, shape, kw, ties):
+    rng = np.random.default_rng(7)
+    x = (rng.integers(0, 3, shape) if ties else rng.standard_normal(shape)).astype(np.float32)
+    g_fn = {1: torch.nn.functional.max_pool1d, 2: torch.nn.functional.max_pool2d, 3: torch.nn.functional.max_pool3d}
+    n_fn = {1: nn.functional.max_pool1d, 2: nn.functional.max_pool2d, 3: nn.functional.max_pool3d}
+    tx, nx = torch.tensor(x, requires_grad=True), nr.asarray(x, requires_grad=True)
+    tv, ti = g_fn[dims](tx, return_indices=True, **kw)
+    nv, ni = n_fn[dims](nx, return_indices=True, **kw)
+    assert np.array_equal(nv.detach().numpy(), tv.detach().numpy()) and np.array_equal(ni.numpy(), ti.numpy())
+    g = rng.standard_normal(tv.shape).astype(np.float32)
+    tv.backward(torch.tensor(g))
+    nv.backward(nr.asarray(g))
+    np.testing.assert_allclose(nx.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)

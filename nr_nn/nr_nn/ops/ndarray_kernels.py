@@ -15,6 +15,7 @@ import numpy as np
 
 from . import ndarray_attention, ndarray_conv, ndarray_loss, ndarray_recurrent
 from ._ndarray_grid import crop, out_size, pad, window_slices
+from ._ndarray_phases import Phases
 
 
 # -- pooling ------------------------------------------------------------------------------
@@ -28,48 +29,49 @@ def _pool_slices(xp, x, kernel_size, stride, padding, dilation, fill):
     return xpad, out_sp, window_slices(kernel_size, stride, dilation, out_sp)
 
 
-def _tiles(spatial, kernel_size, stride, padding, dilation) -> bool:
-    """Whether 2-D pooling windows tile a ``spatial`` grid exactly (kernel = stride, no padding or dilation, sizes
-    divisible): the input is then a (N, C, Ho, k0, Wo, k1) view and each window a block of it."""
-    return (len(spatial) == 2 and tuple(kernel_size) == tuple(stride) and all(d == 1 for d in dilation)
-            and not any(lo or hi for lo, hi in padding)
-            and all(n % k == 0 and n >= k for n, k in zip(spatial, kernel_size)))
+_POOL_BLOCK = 1 << 16  # positions per block of the pooling passes (each pass then stays in L2)
 
 
-def _max_pool_tiled(xp, x, kernel_size, index_dtype):
-    """``max_pool`` on tiling windows, in two stages: along each window row (k1 offsets), then across the rows
-    (k0), with strict comparisons at both, so the first maximum in C order wins as in the general form; the
-    second stage reads contiguous rows and runs on a k0-th of the data (2x2 on (64, 16, 28, 28): about 2.5x)."""
-    n, c, h, w = x.shape
-    k0, k1 = kernel_size
-    t = x.reshape(n, c, h // k0, k0, w // k1, k1)
-    m = t[..., 0].copy()
-    col = xp.zeros(m.shape, dtype=np.int8)
-    better = xp.empty(m.shape, dtype=bool)
-    for j in range(1, k1):
-        xp.greater(t[..., j], m, out=better)
-        col += better * (np.int8(j) - col)
-        xp.maximum(m, t[..., j], out=m)
-    best = m[:, :, :, 0].copy()
-    row = xp.zeros(best.shape, dtype=np.int8)
-    pick = col[:, :, :, 0].copy()
-    better = xp.empty(best.shape, dtype=bool)
-    for r in range(1, k0):
-        xp.greater(m[:, :, :, r], best, out=better)
-        row += better * (np.int8(r) - row)
-        pick += better * (col[:, :, :, r] - pick)
-        xp.maximum(best, m[:, :, :, r], out=best)
-    arg = row.astype(index_dtype.numpy)
-    arg *= k1
-    arg += pick
-    return best, arg
+def _max_pool_phases(xp, x, kernel_size, stride, padding, dilation, index_dtype):
+    """``max_pool`` as long contiguous passes over the input's stride phases (``_ndarray_phases``): per kernel
+    offset a strict comparison, an arithmetic select of the offset and a maximum, in C order, so the first
+    maximum wins as in the strided form it replaced (3x3/2 with padding 1 on (32, 64, 32, 32): 10.9 -> 5.2 ms
+    forward, 24.3 -> 16.8 ms with the backward, measured on 2 cores)."""
+    lowest = _lowest(x.dtype)
+    if any(lo < 0 or hi < 0 for lo, hi in padding):  # a negative width crops
+        x = crop(x, tuple((max(-lo, 0), max(-hi, 0)) for lo, hi in padding),
+                 tuple(n - max(-lo, 0) - max(-hi, 0) for n, (lo, hi) in zip(x.shape[2:], padding)))
+        padding = tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding)
+    full = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
+    ph = Phases(full, kernel_size, stride, dilation, out_size(full, kernel_size, stride, dilation))
+    flat = ph.split(xp, x, padding, lowest)
+    m = flat.shape[1]
+    n = ph.length(m)
+    best = xp.empty(m, dtype=x.dtype)
+    best[n:] = lowest
+    arg = xp.zeros(m, dtype=index_dtype.numpy)
+    better = xp.empty(min(n, _POOL_BLOCK), dtype=bool)
+    (p0, s0), rest = ph.reads[0], list(enumerate(ph.reads[1:], 1))
+    # in blocks of positions, so every offset's pass over a block finds it (and its neighbours' rows) in cache
+    for lo in range(0, n, _POOL_BLOCK):
+        hi = min(lo + _POOL_BLOCK, n)
+        b, a, bt = best[lo:hi], arg[lo:hi], better[:hi - lo]
+        b[...] = flat[p0, s0 + lo:s0 + hi]
+        for i, (p, sh) in rest:
+            v = flat[p, sh + lo:sh + hi]
+            xp.greater(v, b, out=bt)
+            # a += bt * (i - a): an arithmetic select, several times faster than where/putmask here
+            a += bt * (a.dtype.type(i) - a)
+            xp.maximum(b, v, out=b)
+    lead = x.shape[:2]
+    return xp.ascontiguousarray(ph.cells_of(best, lead)), xp.ascontiguousarray(ph.cells_of(arg, lead))
 
 
 def max_pool(be, x, kernel_size, stride, padding, dilation, index_dtype):
     """(max of each window, offset of its first maximum inside the kernel in C order, as ``index_dtype``)."""
     xp = be.xp
-    if _tiles(x.shape[2:], kernel_size, stride, padding, dilation) and x.dtype.kind in "fiu":
-        return _max_pool_tiled(xp, x, kernel_size, index_dtype)
+    if x.dtype.kind in "fiu" and x.size:
+        return _max_pool_phases(xp, x, kernel_size, stride, padding, dilation, index_dtype)
     xpad, _, slices = _pool_slices(xp, x, kernel_size, stride, padding, dilation, _lowest(x.dtype))
     best = xpad[slices[0]].copy()
     arg = xp.zeros(best.shape, dtype=index_dtype.numpy)
@@ -77,31 +79,52 @@ def max_pool(be, x, kernel_size, stride, padding, dilation, index_dtype):
     for i, sl in enumerate(slices[1:], 1):
         v = xpad[sl]
         xp.greater(v, best, out=better)
-        # arg += better * (i - arg): an arithmetic select, several times faster than where/putmask here
         arg += better.astype(arg.dtype) * (arg.dtype.type(i) - arg)
         xp.maximum(best, v, out=best)
     return best, arg
 
 
 def max_pool_backward(be, arg, gy, input_shape, kernel_size, stride, padding, dilation):
+    """Each output's gradient to the input cell its offset names. Disjoint windows write it in place, one strided
+    pass per offset; overlapping ones add it along the phase each offset reads (one contiguous pass per offset, in
+    blocks), the phases interleaved back at the end."""
     xp = be.xp
     spatial = tuple(input_shape[2:])
-    full = tuple(n + lo + max(hi, 0) for n, (lo, hi) in zip(spatial, padding))
-    # tiling windows write every input cell exactly once: nothing to zero first
-    tiled = _tiles(spatial, kernel_size, stride, padding, dilation)
-    grid = (xp.empty if tiled else xp.zeros)(gy.shape[:2] + full, dtype=gy.dtype)
-    slices = window_slices(kernel_size, stride, dilation, gy.shape[2:])
-    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
+    if any(lo < 0 or hi < 0 for lo, hi in padding):  # the forward cropped x first: its gradient is zero there
+        cut = tuple((max(-lo, 0), max(-hi, 0)) for lo, hi in padding)
+        inner = tuple(n - a - b for n, (a, b) in zip(spatial, cut))
+        out = xp.zeros(tuple(input_shape), dtype=gy.dtype)
+        out[(slice(None),) * 2 + tuple(slice(a, a + n) for (a, _), n in zip(cut, inner))] = max_pool_backward(
+            be, arg, gy, tuple(input_shape[:2]) + inner, kernel_size, stride,
+            tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding), dilation)
+        return out
+    full = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, padding))
+    as_int = _INT_OF_SIZE[gy.dtype.itemsize]
     # select gy where the offset won, else +0.0, as the bit pattern times the 0/1 mask (exact for every pattern):
     # unlike gy * mask in floats, it never writes -0.0 or spreads a NaN into cells that were not selected
-    as_int = _INT_OF_SIZE[gy.dtype.itemsize]
-    bits = gy.view(as_int)
-    for i, sl in enumerate(slices):
-        if disjoint:  # each input cell is read by one (window, offset): write, no accumulation
+    if all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size)):
+        # disjoint windows: each input cell has at most one reader, written in place, one pass in all
+        covered = all(n == o * s for n, o, s in zip(full, gy.shape[2:], stride)) and all(
+            k == s for k, s in zip(kernel_size, stride))
+        grid = (xp.empty if covered else xp.zeros)(gy.shape[:2] + full, dtype=gy.dtype)
+        bits = gy.view(as_int)
+        for i, sl in enumerate(window_slices(kernel_size, stride, dilation, gy.shape[2:])):
             xp.multiply(bits, arg == i, out=grid[sl].view(as_int))
-        else:
-            grid[sl] += xp.multiply(bits, arg == i).view(gy.dtype)
-    return xp.ascontiguousarray(crop(grid, padding, spatial))
+        return xp.ascontiguousarray(crop(grid, padding, spatial))
+    ph = Phases(full, kernel_size, stride, dilation, gy.shape[2:])
+    lead = gy.shape[:2]
+    g = ph.on_grid(xp, gy, 0)
+    a = ph.on_grid(xp, arg, -1)  # -1 matches no offset: the dropped positions add nothing
+    m = g.size
+    n = ph.length(m)
+    phases = xp.zeros((len(ph.keys), m), dtype=gy.dtype)
+    bits = g.view(as_int)
+    for lo in range(0, n, _POOL_BLOCK):  # in blocks, as the forward
+        hi = min(lo + _POOL_BLOCK, n)
+        bb, ab = bits[lo:hi], a[lo:hi]
+        for i, (p, sh) in enumerate(ph.reads):
+            phases[p, sh + lo:sh + hi] += xp.multiply(bb, ab == i).view(gy.dtype)
+    return ph.merge(xp, phases, lead, padding, spatial, gy.dtype)
 
 
 def _avg_divisor(xp, spatial, dtype, kernel_size, stride, padding, count_pad, divisor_override):
