@@ -80,6 +80,8 @@ def lstm_sequence(be, xw, h0, c0, w_hh, w_hr, reverse):
     shift[2 * n:3 * n] = 0.0
     xs = xw * scale
     ws = (w_hh * scale[:, None]).T            # scaling by 0.5 is exact: h @ ws == 0.5 * (h @ w_hh.T)
+    # the per-step affine on whole (N, 4H) operands: a broadcast row costs NumPy twice the same-shape pass
+    scale, shift = (xp.ascontiguousarray(xp.broadcast_to(v, xw.shape[1:])) for v in (scale, shift))
     gates = xp.empty(xw.shape, dtype=dt)
     cells = xp.empty((steps,) + c0.shape, dtype=dt)
     y = xp.empty((steps,) + h0.shape, dtype=dt)
