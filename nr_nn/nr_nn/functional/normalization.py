@@ -8,6 +8,7 @@ from nr_core.dtypes import LOW_PRECISION
 from nr_core.amp import autocast_policy
 
 from ..ops.normalization import batch_norm as _batch_norm_op
+from ..ops.normalization import affine as _affine_op
 from ..ops.normalization import layer_norm as _layer_norm_op
 from ._checks import floating, same, same_or_float32
 
@@ -71,7 +72,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and t.shape != shape:
             raise ValueError(f"layer_norm: {name} must have shape {shape}, got {t.shape}")
-    return _affine(_layer_norm_op(x, len(shape), float(eps)), weight, bias, shape)
+    out = _layer_norm_op(x, len(shape), float(eps))
+    if weight is None:
+        return out if bias is None else out + bias
+    return _affine_op(out, weight, bias)  # one node for both terms, its backward one kernel
 
 
 @autocast_policy("group_norm", "fp32")

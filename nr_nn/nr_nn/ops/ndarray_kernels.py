@@ -264,6 +264,34 @@ def layer_norm_backward(be, x, y, g, ndim, eps):
     return gx.reshape(x.shape)
 
 
+def affine(be, x, weight, bias):
+    out = x.copy() if weight is None else be.xp.multiply(x, weight)
+    if bias is not None:
+        out += bias
+    return out
+
+
+def affine_backward(be, x, weight, g, needs):
+    xp = be.xp
+    none = xp.zeros((0,), dtype=g.dtype)
+    k = weight.size
+    gx = xp.multiply(g, weight) if needs[0] else none
+    gw = gb = none
+    if needs[1] or needs[2]:
+        rows = g.size // k if k else 0
+        g2 = xp.reshape(g, (rows, k))
+        # the sums over the leading dims as ones @ rows (NumPy adds rows one after another)
+        ones = xp.ones(rows, dtype=g.dtype) if g.dtype in (np.float32, np.float64) else None
+
+        def lead_sum(t):
+            return (xp.matmul(ones, t) if ones is not None else t.sum(axis=0)).reshape(weight.shape)
+        if needs[1]:
+            gw = lead_sum(xp.multiply(g2, xp.reshape(x, (rows, k))))
+        if needs[2]:
+            gb = lead_sum(g2)
+    return gx, gw, gb
+
+
 def _channels(x):
     """Reduction axes (all but 1) and the broadcast shape (1, C, 1, ...) of a per-channel statistic."""
     return (0,) + tuple(range(2, x.ndim)), (1, -1) + (1,) * (x.ndim - 2)
@@ -390,7 +418,7 @@ KERNELS = {"conv": ndarray_conv.conv, "conv_weight_grad": ndarray_conv.conv_weig
            "avg_pool": avg_pool, "avg_pool_backward": avg_pool_backward, "softmax": softmax,
            "log_softmax": log_softmax, "layer_norm": layer_norm, "layer_norm_backward": layer_norm_backward,
            "batch_norm": batch_norm, "batch_norm_backward": batch_norm_backward, "linear": linear,
-           "linear_backward": linear_backward,
+           "linear_backward": linear_backward, "affine": affine, "affine_backward": affine_backward,
            "binary_cross_entropy": binary_cross_entropy, "lstm_cell": lstm_cell,
            "lstm_cell_backward": lstm_cell_backward, "erf": erf,
            **ndarray_loss.KERNELS, **ndarray_recurrent.KERNELS, **ndarray_attention.KERNELS}

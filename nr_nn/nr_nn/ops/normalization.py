@@ -15,6 +15,11 @@ LAYER_NORM = OpDef("layer_norm", "nn", 1, "real floating-point", primitive=False
 # (x, y = layer_norm(x), gy) -> gx: the backward in one kernel where no graph is being built
 LAYER_NORM_BACKWARD = OpDef("layer_norm_backward", "nn", 3, "real floating-point", differentiable=False,
                             primitive=False)
+# x * w + b with w and b (either may be None) over x's trailing dims: layer norm's affine terms as one node
+AFFINE = OpDef("affine", "nn", 3, "real floating-point", primitive=False)
+# (x, w, g) -> (gx, gw, gb); an unwanted one (``needs``) comes back as an empty (0,) array
+AFFINE_BACKWARD = OpDef("affine_backward", "nn", 3, "real floating-point", differentiable=False, primitive=False,
+                        nout=3)
 # (y, batch mean (C,), biased batch variance (C,)); the statistics feed the running averages and the backward
 BATCH_NORM = OpDef("batch_norm", "nn", 3, "real floating-point", primitive=False, nout=3)
 BATCH_NORM_BACKWARD = OpDef("batch_norm_backward", "nn", 7, "real floating-point", differentiable=False,
@@ -51,6 +56,44 @@ def layer_norm_vjp(ctx, g):
     # while a graph is being built (create_graph) the backward must itself be differentiable: use nr ops
     backward = layer_norm_backward_decomposition if _grad_state.enabled else layer_norm_backward
     return (backward(ctx.inputs[0], ctx.out, g, ctx.params["ndim"], ctx.params["eps"]),)
+
+
+def affine(x, weight, bias):
+    """``x * weight + bias`` for ``weight`` and ``bias`` of x's trailing shape (either may be None, not both)."""
+    return apply(AFFINE, (x, weight, bias), {}, x.dtype)
+
+
+def affine_decomposition(x, weight, bias):
+    out = x if weight is None else x * weight
+    return out if bias is None else out + bias
+
+
+def affine_backward(x, weight, g, needs: tuple):
+    return apply(AFFINE_BACKWARD, (x, weight, g), {"needs": tuple(bool(n) for n in needs)}, x.dtype)
+
+
+def _lead_sum(t, k):
+    """``t`` summed over every leading dim down to its trailing ``k`` dims."""
+    return nr.sum(t, axis=tuple(range(t.ndim - k))) if t.ndim > k else t
+
+
+def affine_backward_decomposition(x, weight, g, needs):
+    none = nr.zeros((0,), dtype=g.dtype, device=g.device)
+    k = g.ndim if weight is None else weight.ndim
+    gx = (g if weight is None else g * weight) if needs[0] else none
+    gw = _lead_sum(g * x, k) if needs[1] else none
+    gb = _lead_sum(g, k) if needs[2] else none
+    return gx, gw, gb
+
+
+def affine_vjp(ctx, g):
+    x, weight, bias = ctx.inputs
+    needs = ctx.needs
+    if bias is not None and weight is None:  # k follows the weight; give the kernel the bias's dims instead
+        return (g if needs[0] else None), None, (_lead_sum(g, bias.ndim) if needs[2] else None)
+    backward = affine_backward_decomposition if _grad_state.enabled else affine_backward
+    grads = backward(x, weight, g, needs)
+    return tuple(gr if need else None for gr, need in zip(grads, needs))
 
 
 def batch_norm(x, weight, bias, eps: float):
@@ -117,7 +160,8 @@ def batch_norm_vjp(ctx, grads):
     return gx if need_x else None, gw if need_w else None, gb if need_b else None
 
 
-OPS = [(LAYER_NORM, layer_norm_decomposition, layer_norm_vjp),
+OPS = [(AFFINE, affine_decomposition, affine_vjp), (AFFINE_BACKWARD, affine_backward_decomposition, None),
+       (LAYER_NORM, layer_norm_decomposition, layer_norm_vjp),
        (LAYER_NORM_BACKWARD, layer_norm_backward_decomposition, None),
        (BATCH_NORM, batch_norm_decomposition, batch_norm_vjp),
        (BATCH_NORM_BACKWARD, batch_norm_backward_decomposition, None)]
@@ -223,5 +267,45 @@ def layer_norm_backward_samples(name, dtypes):
                          ref=layer_norm_backward_ref, label=f"{dt.name}-{i}", grad=False, **tol)
 
 
-SAMPLES = {"batch_norm": batch_norm_samples, "batch_norm_backward": batch_norm_samples,
+# ---- kit samples of affine and affine_backward ---------------------------------------------------------------
+def affine_ref(x, weight, bias):
+    out = x.astype(np.float64)
+    out = out if weight is None else out * weight
+    return (out if bias is None else out + bias).astype(x.dtype)
+
+
+def affine_backward_ref(x, weight, g, needs):
+    k = weight.ndim
+    lead = tuple(range(g.ndim - k))
+    gd = g.astype(np.float64)
+    none = np.zeros((0,), dtype=x.dtype)
+    return ((gd * weight).astype(x.dtype) if needs[0] else none,
+            (gd * x).sum(axis=lead).astype(x.dtype) if needs[1] else none,
+            gd.sum(axis=lead).astype(x.dtype) if needs[2] else none)
+
+
+_AFFINE_CASES = [((3, 5), (5,), True, True), ((2, 3, 4), (3, 4), True, False), ((4, 2, 6), (6,), False, True),
+                 ((6,), (6,), True, True)]
+
+
+def affine_samples(name, dtypes):
+    from nr_core import dtypes as _d
+    from nr_core.samples import Sample, values
+    needs_cases = [(True, True, True), (False, True, True), (True, False, False)]
+    for dt in (d for d in (_d.float32, _d.float64) if d in dtypes):
+        tol = dict(rtol=1e-5, atol=1e-5) if dt is _d.float32 else {}
+        for i, (xs, ws, with_w, with_b) in enumerate(_AFFINE_CASES):
+            x = values(xs, dt, key=("af", i))
+            w = values(ws, dt, 0.5, 2.0, key=("afw", i)) if with_w else None
+            b = values(ws, dt, key=("afb", i)) if with_b else None
+            if name == "affine":
+                yield Sample(name, (x, w, b), {}, call=affine, ref=affine_ref, label=f"{dt.name}-{i}", **tol)
+            elif with_w:
+                g = values(xs, dt, key=("afg", i))
+                yield Sample(name, (x, w, g), {"needs": needs_cases[i % 3]}, call=affine_backward,
+                             ref=affine_backward_ref, label=f"{dt.name}-{i}", grad=False, **tol)
+
+
+SAMPLES = {"affine": affine_samples, "affine_backward": affine_samples,
+           "batch_norm": batch_norm_samples, "batch_norm_backward": batch_norm_samples,
            "layer_norm_backward": layer_norm_backward_samples}
