@@ -39,7 +39,7 @@ def _weight_grad(xp, d, prev):
 def rnn_sequence(be, xw, h0, w_hh, nonlinearity, reverse):
     xp = be.xp
     y = xp.empty(xw.shape, dtype=xw.dtype)
-    w_t, h = w_hh.T, h0
+    w_t, h = xp.ascontiguousarray(w_hh.T), h0  # contiguous: see lstm_sequence
     for t in _steps(xw.shape[0], reverse):
         yt = y[t]
         xp.matmul(h, w_t, out=yt)
@@ -79,7 +79,9 @@ def lstm_sequence(be, xw, h0, c0, w_hh, w_hr, reverse):
     shift = scale.copy()                      # 0.5 added after the sigmoid gates' tanh, 0 after g's
     shift[2 * n:3 * n] = 0.0
     xs = xw * scale
-    ws = (w_hh * scale[:, None]).T            # scaling by 0.5 is exact: h @ ws == 0.5 * (h @ w_hh.T)
+    # scaling by 0.5 is exact: h @ ws == 0.5 * (h @ w_hh.T); contiguous, as the per-step product with a
+    # transposed view took twice as long ((32, 64) @ (64, 256): 20.5 us against 10.9)
+    ws = xp.ascontiguousarray((w_hh * scale[:, None]).T)
     # the per-step affine on whole (N, 4H) operands: a broadcast row costs NumPy twice the same-shape pass
     scale, shift = (xp.ascontiguousarray(xp.broadcast_to(v, xw.shape[1:])) for v in (scale, shift))
     gates = xp.empty(xw.shape, dtype=dt)
@@ -87,6 +89,7 @@ def lstm_sequence(be, xw, h0, c0, w_hh, w_hr, reverse):
     y = xp.empty((steps,) + h0.shape, dtype=dt)
     tmp = xp.empty(c0.shape, dtype=dt)
     raw = None if w_hr is None else xp.empty(c0.shape, dtype=dt)
+    w_hr_t = None if w_hr is None else xp.ascontiguousarray(w_hr.T)
     h, c = h0, c0
     for t in _steps(steps, reverse):
         a = gates[t]
@@ -104,7 +107,7 @@ def lstm_sequence(be, xw, h0, c0, w_hh, w_hr, reverse):
         xp.tanh(ct, out=ht)
         ht *= o
         if raw is not None:
-            xp.matmul(raw, w_hr.T, out=y[t])
+            xp.matmul(raw, w_hr_t, out=y[t])
         h, c = y[t], ct
     last = _last(steps, reverse)
     return y, y[last].copy(), cells[last].copy(), gates, cells
@@ -165,7 +168,7 @@ def gru_sequence(be, xw, h0, w_hh, b_hh, reverse):
     scale = xp.ones(3 * n, dtype=dt)
     scale[:2 * n] = 0.5                       # r and z are sigmoids; n's pre-activation stays as it is
     xs = xw * scale
-    ws = (w_hh * scale[:, None]).T
+    ws = xp.ascontiguousarray((w_hh * scale[:, None]).T)  # contiguous: see lstm_sequence
     bs = None if b_hh is None else b_hh * scale
     reserve = xp.empty((steps,) + h0.shape[:1] + (4 * n,), dtype=dt)
     y = xp.empty((steps,) + h0.shape, dtype=dt)
