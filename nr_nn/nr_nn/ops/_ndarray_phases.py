@@ -29,12 +29,6 @@ class Phases:
             pos = [i * dl for i, dl in zip(idx, dilation)]
             phase = self.keys.index(tuple(p % s for p, s in zip(pos, stride)))
             self.reads.append((phase, sum((p // s) * st for p, s, st in zip(pos, stride, strides))))
-        self.cells = math.prod(self.q)
-
-    def slices(self, lead_dims):
-        """The phase slices of a (*lead, *full) array, in phase order."""
-        before = (slice(None),) * lead_dims
-        return [before + tuple(slice(a, None, s) for a, s in zip(key, self.stride)) for key in self.keys]
 
     def _inside(self, padding, spatial):
         """Per phase: (slices of x, slices of the phase grid) of the padded cells that lie inside x."""

@@ -89,7 +89,7 @@ def affine_backward_decomposition(x, weight, g, needs):
 def affine_vjp(ctx, g):
     x, weight, bias = ctx.inputs
     needs = ctx.needs
-    if bias is not None and weight is None:  # k follows the weight; give the kernel the bias's dims instead
+    if weight is None:  # a shift alone: the backward kernel reads the weight's shape, so sum in nr ops here
         return (g if needs[0] else None), None, (_lead_sum(g, bias.ndim) if needs[2] else None)
     backward = affine_backward_decomposition if _grad_state.enabled else affine_backward
     grads = backward(x, weight, g, needs)
