@@ -191,3 +191,19 @@ def test_multihead_self_attention_on_one_input(ctor, masks):
         extra = {k: lib(v) for k, v in (("attn_mask", attn_mask), ("key_padding_mask", kpm)) if v is not None}
         return m(x, x, x, **extra, **masks)
     check(nn.MultiheadAttention(E, H, **ctor), torch.nn.MultiheadAttention(E, H, **ctor), [x], call=call)
+
+
+def test_packed_self_attention_equals_the_unpacked_path_with_dropout():
+    """One input array (packed projection and attention) against three equal arrays (three projections), same
+    seed: the same dropout draws, outputs and gradients equal to rounding."""
+    results = []
+    for same in (True, False):
+        nr.random.seed(3)
+        m = nn.MultiheadAttention(E, H, dropout=0.3, batch_first=True).double()
+        x = nr.asarray(randn(N, L, E, seed=1), requires_grad=True)
+        q, k, v = (x, x, x) if same else (x, x * 1.0, x * 1.0)
+        out, w = m(q, k, v)
+        (out * nr.asarray(randn(N, L, E, seed=2))).sum().backward()
+        results.append((out.detach().numpy(), w.detach().numpy(), x.grad.numpy(), m.in_proj_weight.grad.numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

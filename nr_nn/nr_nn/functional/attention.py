@@ -87,7 +87,7 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
     # self-attention: one projection GEMM with the packed weight, split into heads as views (as torch does);
     # three GEMMs, six slices of the weight and bias and their backward scatters otherwise
     packed = (not use_separate_proj_weight and query is key and key is value and bias_k is None
-              and in_proj_weight.shape == (3 * E, E))
+              and not add_zero_attn and in_proj_weight.shape == (3 * E, E))
     if packed:
         qkv = linear(query, in_proj_weight, in_proj_bias)  # (L, N, 3E) -> (3, N, H, L, hd)
         qkv = nr.permute_dims(nr.reshape(qkv, (L, N, 3, num_heads, hd)), (2, 1, 3, 0, 4))
@@ -129,9 +129,7 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
         k = nr.concat([k, nr.broadcast_to(nr.reshape(bias_k, (1, 1, E)), (1, N, E))], axis=0)
         v = nr.concat([v, nr.broadcast_to(nr.reshape(bias_v, (1, 1, E)), (1, N, E))], axis=0)
         mask, kpm = _extend(mask), _extend(kpm)
-    if packed:
-        q, k, v = qkv[0], qkv[1], qkv[2]
-    else:  # (T, N, E) -> (N, H, T, hd)
+    if not packed:  # (T, N, E) -> (N, H, T, hd)
         q, k, v = (nr.permute_dims(nr.reshape(t, (t.shape[0], N, num_heads, hd)), (1, 2, 0, 3)) for t in (q, k, v))
     if add_zero_attn:
         z = nr.zeros((N, num_heads, 1, hd), dtype=k.dtype, device=k.device)
@@ -140,8 +138,11 @@ def multi_head_attention_forward(query, key, value, num_heads: int, in_proj_weig
     bias = kpm if mask is None else mask if kpm is None else mask + kpm
     keep = None
     if dropout_p > 0.0 and training:
-        keep = keep_scale((N, num_heads, L, k.shape[2]), dropout_p, q.dtype, q.device)
-    out, weights = _attention(q, k, v, bias, keep, 1.0 / math.sqrt(hd), False)  # (N, H, L, hd)
+        keep = keep_scale((N, num_heads, L, L if packed else k.shape[2]), dropout_p, proj.dtype, proj.device)
+    if packed:  # the three as one input: their gradient comes back as one array, not three scatters
+        out, weights = _attention(qkv, None, None, bias, keep, 1.0 / math.sqrt(hd), False, packed=True)
+    else:
+        out, weights = _attention(q, k, v, bias, keep, 1.0 / math.sqrt(hd), False)  # (N, H, L, hd)
     if need_weights and keep is not None:
         weights = weights * keep  # torch reports the weights after dropout
     out = nr.reshape(nr.permute_dims(out, (2, 0, 1, 3)), (L, N, E))

@@ -26,9 +26,15 @@ ATTENTION_BACKWARD = OpDef("attention_backward", "nn", 7, "real floating-point",
                            primitive=False, nout=5)
 
 
-def attention(q, k, v, bias, keep, scale: float, causal: bool):
-    """(softmax(q k^T * scale + bias [+ causal]) * keep) @ v and the softmax; arguments checked by the caller."""
-    return apply(ATTENTION, (q, k, v, bias, keep), {"scale": float(scale), "causal": bool(causal)}, q.dtype)
+def attention(q, k, v, bias, keep, scale: float, causal: bool, packed: bool = False):
+    """(softmax(q k^T * scale + bias [+ causal]) * keep) @ v and the softmax; arguments checked by the caller.
+    ``packed``: q holds query, key and value stacked on a leading axis of 3 (k and v None), as self-attention's
+    packed projection makes them: its gradient then comes back as one array, where three slices of it would each
+    scatter a full-size gradient."""
+    params = {"scale": float(scale), "causal": bool(causal)}
+    if packed:
+        params["packed"] = True
+    return apply(ATTENTION, (q, k, v, bias, keep), params, q.dtype)
 
 
 def causal_bias(n_q: int, n_k: int, dtype, device):
@@ -37,7 +43,9 @@ def causal_bias(n_q: int, n_k: int, dtype, device):
     return nr.where(keep, nr.zeros((n_q, n_k), dtype=dtype, device=device), float("-inf"))
 
 
-def attention_decomposition(q, k, v, bias, keep, scale, causal):
+def attention_decomposition(q, k, v, bias, keep, scale, causal, packed=False):
+    if packed:
+        q, k, v = q[0], q[1], q[2]
     scores = nr.matmul(q, nr.matrix_transpose(k)) * scale
     if bias is not None:
         scores = scores + bias
@@ -61,12 +69,28 @@ def _sum_to(t, shape):
     return nr.reshape(nr.sum(t, axis=axes, keepdims=True), shape) if axes else t
 
 
-def attention_backward(q, k, v, w, keep, g_out, g_w, scale: float, needs: tuple):
-    return apply(ATTENTION_BACKWARD, (q, k, v, w, keep, g_out, g_w), {"scale": float(scale), "needs": needs},
-                 q.dtype)
+def attention_backward(q, k, v, w, keep, g_out, g_w, scale: float, needs: tuple, packed: bool = False):
+    params = {"scale": float(scale), "needs": needs}
+    if packed:
+        params["packed"] = True
+    return apply(ATTENTION_BACKWARD, (q, k, v, w, keep, g_out, g_w), params, q.dtype)
 
 
-def attention_backward_decomposition(q, k, v, w, keep, g_out, g_w, scale, needs):
+def attention_backward_decomposition(q, k, v, w, keep, g_out, g_w, scale, needs, packed=False):
+    if not packed:
+        return _grads(q, k, v, w, keep, g_out, g_w, scale, needs)
+    whole = needs[0]
+    part = False if whole is False else tuple(whole[1:])
+    grads = _grads(q[0], q[1], q[2], w, keep, g_out, g_w, scale, (part, part, part) + tuple(needs[3:]))
+    none = nr.zeros((0,), dtype=w.dtype, device=w.device)
+    stacked = none
+    if whole is not False:
+        stacked = nr.stack([g if g.shape == part else nr.zeros(part, dtype=w.dtype, device=w.device)
+                            for g in grads[:3]])
+    return stacked, none, none, grads[3], grads[4]
+
+
+def _grads(q, k, v, w, keep, g_out, g_w, scale, needs):
     need_q, need_k, need_v, need_bias, need_keep = needs
     none = nr.zeros((0,), dtype=w.dtype, device=w.device)
     gq = gk = gv = gbias = gkeep = none
@@ -98,7 +122,7 @@ def attention_vjp(ctx, grads):
     needs = tuple(tuple(t.shape) if need else False for t, need in zip(ctx.inputs, ctx.needs))
     # while a graph is being built (create_graph) the backward must itself be differentiable: use nr ops
     backward = attention_backward_decomposition if _grad_state.enabled else attention_backward
-    out = backward(q, k, v, w, keep, *grads, ctx.params["scale"], needs)
+    out = backward(q, k, v, w, keep, *grads, ctx.params["scale"], needs, ctx.params.get("packed", False))
     # empty where not wanted, or where nothing flows into it (v and keep get nothing without g_out)
     return tuple(g if need is not False and tuple(g.shape) == need else None for g, need in zip(out, needs))
 
@@ -108,7 +132,9 @@ OPS = [(ATTENTION, attention_decomposition, attention_vjp),
 
 
 # ---- kit samples ----------------------------------------------------------------------------------
-def attention_ref(q, k, v, bias, keep, scale, causal):
+def attention_ref(q, k, v, bias, keep, scale, causal, packed=False):
+    if packed:
+        q, k, v = q[0], q[1], q[2]
     s = np.einsum("...le,...se->...ls", q.astype(np.float64), k) * scale
     if bias is not None:
         s = s + bias
@@ -142,6 +168,11 @@ def attention_samples(name, dtypes):
                 keep = ((draw >= p) / (1.0 - p)).astype(dt.numpy)
             kw = {"scale": 1.0 / np.sqrt(qs[-1]) if i % 2 == 0 else 0.7, "causal": causal}
             yield Sample(name, (q, k, v, bias, keep), kw, call=attention, ref=attention_ref, label=f"{dt.name}-{i}")
+        # packed: query, key and value stacked on a leading axis of 3, as self-attention's projection gives them
+        qkv = values((3, 2, 2, 4, 3), dt, -1.5, 1.5, key=("pk", 0))
+        yield Sample(name, (qkv, None, None, values((4, 4), dt, -1.0, 1.0, key=("pk", "b")), None),
+                     {"scale": 0.6, "causal": True, "packed": True}, call=attention, ref=attention_ref,
+                     label=f"{dt.name}-packed")
         # a boolean mask turned additive: -inf where a query may not look
         q, k, v = (values((2, 3, 4), dt, key=("m", n)) for n in "qkv")
         allowed = np.random.default_rng(7).random((3, 3)) > 0.4
@@ -158,8 +189,15 @@ def _reduce_to(t, shape):
     return t.sum(axis=axes, keepdims=True) if axes else t  # a sum over no axes would turn -0.0 into +0.0
 
 
-def attention_backward_ref(q, k, v, w, keep, g_out, g_w, scale, needs):
+def attention_backward_ref(q, k, v, w, keep, g_out, g_w, scale, needs, packed=False):
     """The gradient rule in float64 einsums."""
+    if packed:
+        whole = needs[0]
+        part = False if whole is False else tuple(whole[1:])
+        out = attention_backward_ref(q[0], q[1], q[2], w, keep, g_out, g_w, scale,
+                                     (part, part, part) + tuple(needs[3:]))
+        stacked = np.zeros((0,), out[0].dtype) if whole is False else np.stack(out[:3])
+        return (stacked, np.zeros((0,), stacked.dtype), np.zeros((0,), stacked.dtype)) + out[3:]
     q, k, v, w = (a.astype(np.float64) for a in (q, k, v, w))
     dt = g_out.dtype if g_out is not None else g_w.dtype
     gw = np.zeros(w.shape) if g_w is None else g_w.astype(np.float64)
@@ -197,6 +235,15 @@ def attention_backward_samples(name, dtypes):
             yield Sample(name, (q, k, v, w, keep, g_out, g_w), {"scale": scale, "needs": needs},
                          call=attention_backward, ref=attention_backward_ref, label=f"{dt.name}-{i}", grad=False,
                          **tol)
+        qkv = values((3, 2, 2, 4, 3), dt, -1.5, 1.5, key=("pkb", 0))
+        for j, with_gw in enumerate((False, True)):
+            out, w = attention_ref(qkv, None, None, None, None, 0.5, False, packed=True)
+            g_out = values(out.shape, dt, key=("pkb", j, "go"))
+            g_w = values(w.shape, dt, key=("pkb", j, "gw")) if with_gw else None
+            yield Sample(name, (qkv, None, None, w, None, g_out, g_w),
+                         {"scale": 0.5, "needs": (qkv.shape, False, False, False, False), "packed": True},
+                         call=attention_backward, ref=attention_backward_ref, label=f"{dt.name}-packed{j}",
+                         grad=False, **tol)
 
 
 SAMPLES = {"scaled_dot_product_attention": attention_samples, "attention_backward": attention_backward_samples}

@@ -47,8 +47,10 @@ def _softmax_last(xp, w):
     return w
 
 
-def attention(be, q, k, v, bias, keep, scale, causal):
+def attention(be, q, k, v, bias, keep, scale, causal, packed=False):
     xp = be.xp
+    if packed:  # q holds query, key and value on a leading axis of 3
+        q, k, v = q[0], q[1], q[2]
     w = xp.matmul(q, xp.swapaxes(k, -1, -2))
     w *= scale
     if bias is not None:
@@ -70,10 +72,26 @@ def _sum_to(xp, t, shape):
     return t.sum(axis=axes).reshape(shape) if axes else t
 
 
-def attention_backward(be, q, k, v, w, keep, g_out, g_w, scale, needs):
+def attention_backward(be, q, k, v, w, keep, g_out, g_w, scale, needs, packed=False):
     """(gq, gk, gv, gbias, gkeep) of ``attention``, gbias and gkeep summed to ``needs``' shapes (``needs`` a tuple
-    of five: False, or the shape of the input to return a gradient for); an unwanted one is an empty (0,) array."""
+    of five: False, or the shape of the input to return a gradient for); an unwanted one is an empty (0,) array.
+    ``packed``: q holds the three, and its gradient (the first output) the three gradients, stacked."""
     xp = be.xp
+    if not packed:
+        return _grads(xp, q, k, v, w, keep, g_out, g_w, scale, needs)
+    whole = needs[0]
+    part = False if whole is False else tuple(whole[1:])
+    grads = _grads(xp, q[0], q[1], q[2], w, keep, g_out, g_w, scale, (part, part, part) + tuple(needs[3:]))
+    none = xp.zeros((0,), dtype=w.dtype)
+    stacked = none
+    if whole is not False:
+        stacked = xp.empty(whole, dtype=w.dtype)
+        for i, g in enumerate(grads[:3]):
+            stacked[i] = g if g.size else 0  # v gets nothing without g_out, q and k nothing without the weights'
+    return stacked, none, none, grads[3], grads[4]
+
+
+def _grads(xp, q, k, v, w, keep, g_out, g_w, scale, needs):
     none = xp.zeros((0,), dtype=w.dtype)
     need_q, need_k, need_v, need_bias, need_keep = needs
     gq = gk = gv = gbias = gkeep = none
