@@ -91,6 +91,7 @@ def attention_backward_decomposition(q, k, v, w, keep, g_out, g_w, scale, needs,
 
 
 def _grads(q, k, v, w, keep, g_out, g_w, scale, needs):
+    """The five gradients for separate q, k and v, in nr ops."""
     need_q, need_k, need_v, need_bias, need_keep = needs
     none = nr.zeros((0,), dtype=w.dtype, device=w.device)
     gq = gk = gv = gbias = gkeep = none

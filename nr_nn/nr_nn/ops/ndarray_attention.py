@@ -92,6 +92,7 @@ def attention_backward(be, q, k, v, w, keep, g_out, g_w, scale, needs, packed=Fa
 
 
 def _grads(xp, q, k, v, w, keep, g_out, g_w, scale, needs):
+    """The five gradients for separate q, k and v (``attention_backward``'s unpacked form)."""
     none = xp.zeros((0,), dtype=w.dtype)
     need_q, need_k, need_v, need_bias, need_keep = needs
     gq = gk = gv = gbias = gkeep = none
