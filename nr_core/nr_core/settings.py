@@ -56,3 +56,24 @@ def num_threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         return os.cpu_count() or 1
+
+
+def native_kernels() -> bool:
+    """``NR_NATIVE=0``: the CPU backend compiles no C kernels and runs every op through NumPy (default: on where a
+    C compiler is found)."""
+    return os.environ.get("NR_NATIVE", "").strip() != "0"
+
+
+def c_compiler() -> str:
+    """``CC``: the C compiler the CPU backend's kernels are built with (default ``cc``)."""
+    return os.environ.get("CC", "").strip() or "cc"
+
+
+def cache_dir() -> str:
+    """``NR_CACHE_DIR``: where compiled kernels are kept (default ``$XDG_CACHE_HOME/neurarust`` or
+    ``~/.cache/neurarust``)."""
+    value = os.environ.get("NR_CACHE_DIR", "").strip()
+    if value:
+        return value
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "neurarust")

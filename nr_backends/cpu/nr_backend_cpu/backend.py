@@ -6,7 +6,7 @@ import numpy as np
 from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
 
-from . import parallel, select
+from . import native, parallel, select
 
 # arithmetic split over threads when large (parallel.py); the rest stay single-threaded NumPy calls
 PARALLEL_BINARY = ("add", "subtract", "multiply", "divide")
@@ -42,6 +42,12 @@ class CpuBackend(NdarrayBackend):
 
     def for_slabs(self, fn, *arrays) -> None:
         parallel.for_slabs(fn, arrays)
+
+    def for_ranges(self, fn, n: int, size: int) -> None:
+        parallel.for_ranges(fn, n, size)
+
+    def native(self, path: str):
+        return native.library(path)
 
     def k_sum(self, x, axis=None, keepdims=False, dtype=None):
         if (axis is None or axis == tuple(range(x.ndim))) and (dtype is None or dtype.numpy == x.dtype):

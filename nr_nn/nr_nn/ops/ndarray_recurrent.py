@@ -5,9 +5,44 @@ passes on (N, G*H) arrays written straight into the outputs. Everything that doe
 is done for the whole sequence at once: the sigmoid gates' inputs are halved up front (``sigmoid(z) = 0.5 *
 tanh(z / 2) + 0.5``, exact at the tails, so one tanh activates all gates of a step), the backward's activation
 slopes and per-gate multipliers are computed over all steps before the loop, and the weight gradients are one GEMM
-over all steps after it.
+over all steps after it. On the CPU an LSTM step's elementwise work (float32, unprojected) is one call of a
+compiled loop (``native_recurrent.c``) where the backend builds it.
 """
 from __future__ import annotations
+
+import ctypes
+import os
+
+import numpy as np
+
+_NATIVE_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native_recurrent.c")
+_VOIDP, _LONG = ctypes.c_void_p, ctypes.c_long
+_SIGNATURES = {"nr_lstm_forward_step_f32": (_LONG, _LONG) + (_VOIDP,) * 5,
+               "nr_lstm_backward_step_f32": (_LONG, _LONG) + (_VOIDP,) * 6}
+_steps_of: dict = {}
+
+
+def _native_lstm(be, *arrays):
+    """The compiled (forward, backward) step functions when every array given is a float32 NumPy array and the
+    backend builds host code, else None."""
+    if any(a is not None and (type(a) is not np.ndarray or a.dtype != np.float32) for a in arrays):
+        return None
+    lib = be.native(_NATIVE_SOURCE)
+    if lib is None:
+        return None
+    held = _steps_of.get(id(lib))
+    if held is None:
+        fns = []
+        for name, argtypes in _SIGNATURES.items():
+            fn = getattr(lib, name)
+            fn.argtypes, fn.restype = argtypes, None
+            fns.append(fn)
+        held = _steps_of[id(lib)] = (lib, tuple(fns))  # the library kept alive, so its id stays its own
+    return held[1]
+
+
+def _addr(a):
+    return a.ctypes.data
 
 
 def _steps(n, reverse):
@@ -82,11 +117,16 @@ def lstm_sequence(be, xw, h0, c0, w_hh, w_hr, reverse):
     # scaling by 0.5 is exact: h @ ws == 0.5 * (h @ w_hh.T); contiguous, as the per-step product with a
     # transposed view took twice as long ((32, 64) @ (64, 256): 20.5 us against 10.9)
     ws = xp.ascontiguousarray((w_hh * scale[:, None]).T)
-    # the per-step affine on whole (N, 4H) operands: a broadcast row costs NumPy twice the same-shape pass
-    scale, shift = (xp.ascontiguousarray(xp.broadcast_to(v, xw.shape[1:])) for v in (scale, shift))
     gates = xp.empty(xw.shape, dtype=dt)
     cells = xp.empty((steps,) + c0.shape, dtype=dt)
     y = xp.empty((steps,) + h0.shape, dtype=dt)
+    last = _last(steps, reverse)
+    native = None if w_hr is not None else _native_lstm(be, xw, h0, c0, w_hh)
+    if native is not None:
+        _native_forward(native[0], xp, xs, h0, c0, ws, gates, cells, y, reverse)
+        return y, y[last].copy(), cells[last].copy(), gates, cells
+    # the per-step affine on whole (N, 4H) operands: a broadcast row costs NumPy twice the same-shape pass
+    scale, shift = (xp.ascontiguousarray(xp.broadcast_to(v, xw.shape[1:])) for v in (scale, shift))
     tmp = xp.empty(c0.shape, dtype=dt)
     raw = None if w_hr is None else xp.empty(c0.shape, dtype=dt)
     w_hr_t = None if w_hr is None else xp.ascontiguousarray(w_hr.T)
@@ -109,13 +149,65 @@ def lstm_sequence(be, xw, h0, c0, w_hh, w_hr, reverse):
         if raw is not None:
             xp.matmul(raw, w_hr_t, out=y[t])
         h, c = y[t], ct
-    last = _last(steps, reverse)
     return y, y[last].copy(), cells[last].copy(), gates, cells
+
+
+def _lstm_shapes(gates, cells, c0, w_hh, gy, gh, gc, gcells):
+    """Whether the backward's arrays agree in shape, as the compiled loop reads them without looking (the op
+    checks nothing: its inputs are the forward's outputs and their gradients)."""
+    if cells.ndim != 3:
+        return False
+    steps, nb, n = cells.shape
+    seq, state = (steps, nb, n), (nb, n)
+    return (gates.shape == (steps, nb, 4 * n) and c0.shape == state and w_hh.shape == (4 * n, n)
+            and all(a is None or a.shape == seq for a in (gy, gcells))
+            and all(a is None or a.shape == state for a in (gh, gc)))
+
+
+def _native_forward(step, xp, xs, h0, c0, ws, gates, cells, y, reverse):
+    """The forward's time loop with each step's elementwise work in one compiled call (all arrays contiguous)."""
+    nb, n = cells.shape[1:]
+    c_first, xs = xp.ascontiguousarray(c0), xp.ascontiguousarray(xs)
+    g_at, x_at, c_at, y_at = (_addr(a) for a in (gates, xs, cells, y))
+    g_step, c_step = gates.strides[0], cells.strides[0]
+    h, c_prev = h0, _addr(c_first)
+    for t in _steps(len(cells), reverse):
+        xp.matmul(h, ws, out=gates[t])
+        step(nb, n, g_at + t * g_step, x_at + t * g_step, c_prev, c_at + t * c_step, y_at + t * c_step)
+        h, c_prev = y[t], c_at + t * c_step
+
+
+def _native_backward(step, xp, c0, w_hh, gates, cells, gy, gh, gc, gcells, reverse):
+    """BPTT with each step's elementwise work in one compiled call: returns (dxw, dh0, dc0)."""
+    steps, nb, n = cells.shape
+    c_first, gates, cells = (xp.ascontiguousarray(a) for a in (c0, gates, cells))
+    dxw = xp.empty_like(gates)
+    dy = xp.zeros((nb, n), dtype=cells.dtype) if gh is None else xp.array(gh, dtype=cells.dtype, order="C")
+    dc = xp.zeros((nb, n), dtype=cells.dtype) if gc is None else xp.array(gc, dtype=cells.dtype, order="C")
+    g_at, c_at, d_at = _addr(gates), _addr(cells), _addr(dxw)
+    g_step, c_step = gates.strides[0], cells.strides[0]
+    dy_at, dc_at = _addr(dy), _addr(dc)
+    first = steps - 1 if reverse else 0
+    for t in _steps(steps, not reverse):
+        if gy is not None:
+            dy += gy[t]
+        if gcells is not None:
+            dc += gcells[t]
+        c_prev = _addr(c_first) if t == first else c_at + (t + 1 if reverse else t - 1) * c_step
+        step(nb, n, g_at + t * g_step, c_at + t * c_step, c_prev, dy_at, dc_at, d_at + t * g_step)
+        xp.matmul(dxw[t], w_hh, out=dy)
+    return dxw, dy, dc
 
 
 def lstm_sequence_backward(be, xw, h0, c0, w_hh, w_hr, y, gates, cells, gy, gh, gc, ggates, gcells, reverse):
     xp = be.xp
     steps, n = cells.shape[0], cells.shape[-1]
+    native = None
+    if w_hr is None and ggates is None and _lstm_shapes(gates, cells, c0, w_hh, gy, gh, gc, gcells):
+        native = _native_lstm(be, gates, cells, c0, w_hh, gy, gh, gc, gcells)
+    if native is not None:
+        dxw, dy, dc = _native_backward(native[1], xp, c0, w_hh, gates, cells, gy, gh, gc, gcells, reverse)
+        return dxw, dy, dc, _weight_grad(xp, dxw, _previous(xp, y, h0, reverse)), xp.zeros((0,), dtype=y.dtype)
     i, f, g, o = (gates[..., k * n:(k + 1) * n] for k in range(4))
     tc = xp.tanh(cells)
     slope = 1 - gates                                 # s(1-s) for the sigmoid gates, 1-g^2 for g
