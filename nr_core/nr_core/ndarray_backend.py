@@ -376,12 +376,6 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
         backend may call it once per contiguous slab of the arrays instead, in parallel (the CPU backend does)."""
         fn(*arrays)
 
-    def for_ranges(self, fn, n: int, size: int) -> None:
-        """``fn(lo, hi)`` over ``range(n)`` for work independent per index whose NumPy calls release the GIL (the
-        layout copies of a convolution, cut along the channels; ``size``: the elements it moves): a backend may
-        run it as one contiguous range per thread instead (the CPU backend does)."""
-        fn(0, n)
-
     def native(self, path: str):
         """The ctypes library built from the host C source at ``path`` (a kernel's one-pass form of work that
         would take many short calls here), or None where the backend runs no host code, as on a GPU: the kernel

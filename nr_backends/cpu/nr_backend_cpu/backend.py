@@ -43,9 +43,6 @@ class CpuBackend(NdarrayBackend):
     def for_slabs(self, fn, *arrays) -> None:
         parallel.for_slabs(fn, arrays)
 
-    def for_ranges(self, fn, n: int, size: int) -> None:
-        parallel.for_ranges(fn, n, size)
-
     def native(self, path: str):
         return native.library(path)
 

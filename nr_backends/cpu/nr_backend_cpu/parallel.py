@@ -123,27 +123,6 @@ def for_slabs(fn, arrays) -> None:
             f.result()
 
 
-# elements of copying below which a range split does not pay: a layout copy of short rows (im2col's, 14-16 values
-# each) runs at a few GB/s, so 64K elements already take ~50 us against a worker's 10-20 us wake-up and join
-MIN_COPY = 1 << 16
-
-
-def for_ranges(fn, n: int, size: int) -> None:
-    """``fn(lo, hi)`` over ``range(n)`` in one contiguous range per thread, the first on this thread, when the work
-    (``size`` elements) is large enough; else ``fn(0, n)``."""
-    parts = min(_threads, n)
-    if parts < 2 or size < MIN_COPY:
-        fn(0, n)
-        return
-    step = -(-n // parts)
-    futures = [_submit(fn, i, min(i + step, n)) for i in range(step, n, step)]
-    try:
-        fn(0, min(step, n))
-    finally:
-        for f in futures:
-            f.result()
-
-
 def binary(ufunc):
     """``ufunc(x1, x2)``, split over the threads when x1 is C-contiguous and of the output's shape: in contiguous
     slabs when x2 has that shape too, in blocks of x1's leading axis when x2 broadcasts against it (a bias or a

@@ -57,26 +57,19 @@ class _Layout(NamedTuple):
         nd = x.ndim - 2
         return xp.transpose(x, (1,) + (tuple(range(2, 2 + nd)) + (0,) if self.last else (0,) + tuple(range(2, 2 + nd))))
 
-    def batch_first(self, be, y):
+    def batch_first(self, xp, y):
         """A channel-major array as a fresh contiguous (N, C, *sp)."""
-        xp, nd = be.xp, y.ndim - 2
+        nd = y.ndim - 2
         perm = (nd + 1, 0) + tuple(range(1, nd + 1)) if self.last else (1, 0) + tuple(range(2, 2 + nd))
-        src = xp.transpose(y, perm)
-        out = xp.empty(src.shape, dtype=y.dtype)
-
-        def part(lo, hi):
-            out[:, lo:hi] = src[:, lo:hi]
-        be.for_ranges(part, y.shape[0], y.size)
-        return out
+        return xp.ascontiguousarray(xp.transpose(y, perm))
 
 
 def _layout(out_sp, small: int = SMALL_GRID) -> _Layout:
     return _Layout(math.prod(out_sp) <= small)
 
 
-def _source(be, lay, x, padding, slot="padded"):
+def _source(xp, lay, x, padding, slot="padded"):
     """x (N, C, *sp) channel-major with zero borders (a negative ``hi`` crops): a view when unpadded."""
-    xp = be.xp
     if any(lo < 0 or hi < 0 for lo, hi in padding):
         x = x[(slice(None),) * 2 + tuple(slice(max(-lo, 0), n - max(-hi, 0))
                                          for (lo, hi), n in zip(padding, x.shape[2:]))]
@@ -93,24 +86,15 @@ def _source(be, lay, x, padding, slot="padded"):
             out[pre + (slice(0, lo),)] = 0
         if hi:
             out[pre + (slice(n - hi, n),)] = 0
-    inside = lay.interior(tuple(slice(lo, n - hi) for (lo, hi), n in zip(padding, full)))
-
-    def part(lo, hi):
-        out[lo:hi][inside] = xt[lo:hi]
-    be.for_ranges(part, xt.shape[0], xt.size)
+    out[lay.interior(tuple(slice(lo, n - hi) for (lo, hi), n in zip(padding, full)))] = xt
     return out
 
 
-def _columns(be, lay, src, n, ksize, stride, dilation, out_sp):
-    """The padded input -> (C, K, <batch and grid>): one strided copy per kernel offset (and range of channels:
-    rows of a dozen values copy at a few GB/s, so the channels are shared among the backend's threads)."""
-    cols = scratch(be.xp, "cols", (src.shape[0],) + lay.shape(math.prod(ksize), n, out_sp), src.dtype)
-    windows = lay.windows(ksize, stride, dilation, out_sp)
-
-    def part(lo, hi):
-        for i, sl in enumerate(windows):
-            cols[lo:hi, i] = src[lo:hi][sl]
-    be.for_ranges(part, src.shape[0], cols.size)
+def _columns(xp, lay, src, n, ksize, stride, dilation, out_sp):
+    """The padded input -> (C, K, <batch and grid>): one strided copy per kernel offset."""
+    cols = scratch(xp, "cols", (src.shape[0],) + lay.shape(math.prod(ksize), n, out_sp), src.dtype)
+    for i, sl in enumerate(lay.windows(ksize, stride, dilation, out_sp)):
+        cols[:, i] = src[sl]
     return cols
 
 
@@ -120,14 +104,10 @@ def _gemm(xp, a, b, slot):
     return xp.matmul(a, b, out=out)
 
 
-def _channel_major_copy(be, lay, y, slot):
+def _channel_major_copy(xp, lay, y, slot):
     """(N, C, *sp) copied channel-major into scratch ``slot`` (a GEMM operand must be one contiguous matrix)."""
-    out = scratch(be.xp, slot, lay.shape(y.shape[1], y.shape[0], y.shape[2:]), y.dtype)
-    src = lay.channel_major(be.xp, y)
-
-    def part(lo, hi):
-        out[lo:hi] = src[lo:hi]
-    be.for_ranges(part, out.shape[0], out.size)
+    out = scratch(xp, slot, lay.shape(y.shape[1], y.shape[0], y.shape[2:]), y.dtype)
+    out[...] = lay.channel_major(xp, y)
     return out
 
 
@@ -138,11 +118,11 @@ def conv(be, x, w, stride, padding, dilation, groups):
     out_sp = out_size(padded, ksize, stride, dilation)
     lay = _layout(out_sp)
     n, f, g = x.shape[0], w.shape[0], groups
-    cols = _columns(be, lay, _source(be, lay, x, padding), n, ksize, stride, dilation, out_sp)
+    cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)
     m = n * math.prod(out_sp)
     rows = x.shape[1] // g * math.prod(ksize)  # explicit: a -1 is ambiguous for an empty batch
     out = _gemm(xp, w.reshape(g, f // g, rows), cols.reshape(g, rows, m), "gemm")  # (G, F/G, N*L)
-    return lay.batch_first(be, out.reshape(lay.shape(f, n, out_sp)))
+    return lay.batch_first(xp, out.reshape(lay.shape(f, n, out_sp)))
 
 
 def conv_weight_grad(be, x, gy, weight_shape, stride, padding, dilation, groups):
@@ -151,9 +131,9 @@ def conv_weight_grad(be, x, gy, weight_shape, stride, padding, dilation, groups)
     out_sp = gy.shape[2:]
     lay = _layout(out_sp, SMALL_GRID_BACKWARD)
     n, f, g = x.shape[0], gy.shape[1], groups
-    cols = _columns(be, lay, _source(be, lay, x, padding), n, ksize, stride, dilation, out_sp)
+    cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)
     m = n * math.prod(out_sp)
-    gyt = _channel_major_copy(be, lay, gy, "grad")
+    gyt = _channel_major_copy(xp, lay, gy, "grad")
     rows = x.shape[1] // g * math.prod(ksize)
     if g == 1 and rows < FEW_ROWS and n > 1 and not lay.last:
         # a (F, N*L) x (N*L, rows) product with a few rows leaves BLAS idle (16 x 9 over 50176: 26 GFLOP/s); one
@@ -192,19 +172,14 @@ def conv_transpose(be, x, w, stride, padding, dilation, groups):
     lay = _layout(in_sp, SMALL_GRID_BACKWARD)
     k = math.prod(ksize)
     m = n * math.prod(in_sp)
-    xt = _channel_major_copy(be, lay, x, "grad")
+    xt = _channel_major_copy(xp, lay, x, "grad")
     wt = xp.swapaxes(w.reshape(g, c // g, fo * k), 1, 2)  # (G, Cout/G * K, Cin/G), read transposed by BLAS
     cols = _gemm(xp, wt, xt.reshape(g, c // g, m), "cols").reshape((g * fo,) + lay.shape(k, n, in_sp))
     full = [(li - 1) * s + d * (kk - 1) + 1 for li, s, d, kk in zip(in_sp, stride, dilation, ksize)]
     out_sp = tuple(fl - lo - hi for fl, (lo, hi) in zip(full, padding))
     grid_sp = tuple(max(fl, lo + o) for fl, (lo, _), o in zip(full, padding, out_sp))
     grid = scratch(xp, "padded", lay.shape(g * fo, n, grid_sp), x.dtype)
-    windows = lay.windows(ksize, stride, dilation, in_sp)
-
-    def col2im(lo, hi):
-        part = grid[lo:hi]
-        part.fill(0)
-        for i, sl in enumerate(windows):
-            part[sl] += cols[lo:hi, i]
-    be.for_ranges(col2im, grid.shape[0], cols.size)
-    return lay.batch_first(be, grid[lay.interior(tuple(slice(lo, lo + o) for (lo, _), o in zip(padding, out_sp)))])
+    grid.fill(0)
+    for i, sl in enumerate(lay.windows(ksize, stride, dilation, in_sp)):
+        grid[sl] += cols[:, i]
+    return lay.batch_first(xp, grid[lay.interior(tuple(slice(lo, lo + o) for (lo, _), o in zip(padding, out_sp)))])

@@ -14,8 +14,23 @@ import math
 import numpy as np
 
 from . import ndarray_attention, ndarray_conv, ndarray_loss, ndarray_recurrent
+from ._native import INT, LONG, PTR, Native, addr
 from ._ndarray_grid import crop, out_size, pad, window_slices
 from ._ndarray_phases import Phases
+
+# the gradient of 2-d max pooling (float32, int8 offsets) as one compiled scatter (native_pooling.c)
+_POOL = Native("native_pooling.c", {"nr_max_pool2d_backward_f32": (LONG,) * 13 + (INT,) + (PTR,) * 3})
+
+
+def _native_pool(be, x, kernel_size, index_dtype):
+    if x.ndim != 4 or np.dtype(index_dtype) != np.int8 or math.prod(kernel_size) > 127:
+        return None
+    return _POOL.functions(be, x)
+
+
+def _pool_geometry(x_shape, out_shape, kernel_size, stride, padding, dilation):
+    (n, c, h, w), (oh, ow) = x_shape, out_shape[2:]
+    return (n * c, h, w, oh, ow, *kernel_size, *stride, padding[0][0], padding[1][0], *dilation)
 
 
 # -- pooling ------------------------------------------------------------------------------
@@ -99,10 +114,18 @@ def max_pool_backward(be, arg, gy, input_shape, kernel_size, stride, padding, di
             tuple((max(lo, 0), max(hi, 0)) for lo, hi in padding), dilation)
         return out
     full = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, padding))
+    disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
+    native = _native_pool(be, gy, kernel_size, arg.dtype) if gy.size and arg.shape == gy.shape else None
+    if native is not None and len(input_shape) == 4 and tuple(input_shape[:2]) == gy.shape[:2]:
+        gy, arg = xp.ascontiguousarray(gy), xp.ascontiguousarray(arg)
+        gx = xp.zeros(tuple(input_shape), dtype=gy.dtype)
+        native[0](*_pool_geometry(gx.shape, gy.shape, kernel_size, stride, padding, dilation), int(disjoint),
+                  addr(gy), addr(arg), addr(gx))
+        return gx
     as_int = _INT_OF_SIZE[gy.dtype.itemsize]
     # select gy where the offset won, else +0.0, as the bit pattern times the 0/1 mask (exact for every pattern):
     # unlike gy * mask in floats, it never writes -0.0 or spreads a NaN into cells that were not selected
-    if all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size)):
+    if disjoint:
         # disjoint windows: each input cell has at most one reader, written in place, one pass in all
         covered = all(n == o * s for n, o, s in zip(full, gy.shape[2:], stride)) and all(
             k == s for k, s in zip(kernel_size, stride))

@@ -10,39 +10,15 @@ compiled loop (``native_recurrent.c``) where the backend builds it.
 """
 from __future__ import annotations
 
-import ctypes
-import os
+from ._native import LONG, PTR, Native, addr as _addr
 
-import numpy as np
-
-_NATIVE_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "native_recurrent.c")
-_VOIDP, _LONG = ctypes.c_void_p, ctypes.c_long
-_SIGNATURES = {"nr_lstm_forward_step_f32": (_LONG, _LONG) + (_VOIDP,) * 5,
-               "nr_lstm_backward_step_f32": (_LONG, _LONG) + (_VOIDP,) * 6}
-_steps_of: dict = {}
+_NATIVE = Native("native_recurrent.c", {"nr_lstm_forward_step_f32": (LONG, LONG) + (PTR,) * 5,
+                                        "nr_lstm_backward_step_f32": (LONG, LONG) + (PTR,) * 6})
 
 
 def _native_lstm(be, *arrays):
-    """The compiled (forward, backward) step functions when every array given is a float32 NumPy array and the
-    backend builds host code, else None."""
-    if any(a is not None and (type(a) is not np.ndarray or a.dtype != np.float32) for a in arrays):
-        return None
-    lib = be.native(_NATIVE_SOURCE)
-    if lib is None:
-        return None
-    held = _steps_of.get(id(lib))
-    if held is None:
-        fns = []
-        for name, argtypes in _SIGNATURES.items():
-            fn = getattr(lib, name)
-            fn.argtypes, fn.restype = argtypes, None
-            fns.append(fn)
-        held = _steps_of[id(lib)] = (lib, tuple(fns))  # the library kept alive, so its id stays its own
-    return held[1]
-
-
-def _addr(a):
-    return a.ctypes.data
+    """The compiled (forward, backward) LSTM step functions for these float32 arrays, or None."""
+    return _NATIVE.functions(be, *arrays)
 
 
 def _steps(n, reverse):
