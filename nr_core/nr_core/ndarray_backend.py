@@ -376,6 +376,16 @@ class NdarrayBackend(NdarraySpecialCaseKernels, NdarrayLinalgKernels, Backend):
         backend may call it once per contiguous slab of the arrays instead, in parallel (the CPU backend does)."""
         fn(*arrays)
 
+    def strided_gemm(self, dtype) -> bool:
+        """Whether ``gemm`` takes 2-D strided views of ``dtype`` in place (a convolution then sums one product per
+        kernel offset over shifted windows of its input instead of copying columns)."""
+        return False
+
+    def gemm(self, a, b, out, beta: float) -> bool:
+        """``out = a @ b + beta * out`` in place for 2-D views; False where the backend cannot (the caller
+        computes it another way)."""
+        return False
+
     def native(self, path: str):
         """The ctypes library built from the host C source at ``path`` (a kernel's one-pass form of work that
         would take many short calls here), or None where the backend runs no host code, as on a GPU: the kernel

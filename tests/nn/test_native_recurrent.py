@@ -65,11 +65,11 @@ def test_tanh_within_a_few_ulps():
     x = np.concatenate([np.linspace(-10, 10, 400001), [0.0, 1e-30, -1e-30, 0.24999, 0.25, 9.05, 9.2, 50]])
     x = x.astype(np.float32)
     m = x.size
-    gates, xs = np.zeros((1, 4 * m), np.float32), np.zeros((1, 4 * m), np.float32)
-    xs[0, 2 * m:3 * m] = x
+    gates, xw = np.zeros((1, 4 * m), np.float32), np.zeros((1, 4 * m), np.float32)
+    xw[0, 2 * m:3 * m] = x
     c_prev, c, h = (np.zeros((1, m), np.float32) for _ in range(3))
     forward_step = R._native_lstm(BE, gates)[0]
-    forward_step(1, m, *(a.ctypes.data for a in (gates, xs, c_prev, c, h)))
+    forward_step(1, m, *(a.ctypes.data for a in (gates, xw, c_prev, c, h)))
     got = gates[0, 2 * m:3 * m].astype(np.float64)
     ref = np.tanh(x.astype(np.float64))
     ulps = np.abs(got - ref) / np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)

@@ -6,7 +6,7 @@ import numpy as np
 from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
 
-from . import native, parallel, select
+from . import blas, native, parallel, select
 
 # arithmetic split over threads when large (parallel.py); the rest stay single-threaded NumPy calls
 PARALLEL_BINARY = ("add", "subtract", "multiply", "divide")
@@ -45,6 +45,12 @@ class CpuBackend(NdarrayBackend):
 
     def native(self, path: str):
         return native.library(path)
+
+    def strided_gemm(self, dtype) -> bool:
+        return np.dtype(dtype) in (np.float32, np.float64) and blas.available()
+
+    def gemm(self, a, b, out, beta: float) -> bool:
+        return blas.gemm(a, b, out, beta)
 
     def k_sum(self, x, axis=None, keepdims=False, dtype=None):
         if (axis is None or axis == tuple(range(x.ndim))) and (dtype is None or dtype.numpy == x.dtype):

@@ -3,7 +3,7 @@
  * The NumPy kernel spends about ten ufunc calls per step on (N, 4H) and (N, H) arrays, each 1.5-4 us of mostly
  * fixed cost at a training batch; here the step is one loop the compiler vectorises. tanh is computed from a
  * vectorisable exp (libm's calls would not vectorise) and stays within a few float32 ulps of NumPy's. Gate layout
- * and scaling are those of ndarray_recurrent.py: i, f, o arrive halved, so sigmoid(z) = 0.5 * tanh(z / 2) + 0.5.
+ * and scaling are those of ndarray_recurrent.py: i, f, o are activated as sigmoid(z) = 0.5 * tanh(z / 2) + 0.5.
  */
 #include <math.h>
 #include <stdint.h>
@@ -43,8 +43,9 @@ static inline float nr_tanh(float x) {
     return x != x ? x : t;
 }
 
-/* Forward of step t: gates (N, 4H) holds h_{t-1} @ ws, to which xs_t is added; it leaves the activated gates
- * there and writes c_t and h_t. All rows contiguous. */
+/* Forward of step t: gates (N, 4H) holds h_{t-1} @ ws (the sigmoid gates' rows of the weights halved), to which
+ * xw_t (unscaled: halved here, exactly) is added; it leaves the activated gates there and writes c_t and h_t. All
+ * rows contiguous. */
 void nr_lstm_forward_step_f32(long n, long h, float *restrict gates, const float *restrict xs,
                               const float *restrict c_prev, float *restrict c_out, float *restrict h_out) {
     for (long r = 0; r < n; r++) {
@@ -53,10 +54,10 @@ void nr_lstm_forward_step_f32(long n, long h, float *restrict gates, const float
         const float *restrict cp = c_prev + r * h;
         float *restrict co = c_out + r * h, *restrict ho = h_out + r * h;
         for (long u = 0; u < h; u++) {
-            float i = 0.5f * nr_tanh(a[u] + x[u]) + 0.5f;
-            float f = 0.5f * nr_tanh(a[h + u] + x[h + u]) + 0.5f;
+            float i = 0.5f * nr_tanh(a[u] + 0.5f * x[u]) + 0.5f;
+            float f = 0.5f * nr_tanh(a[h + u] + 0.5f * x[h + u]) + 0.5f;
             float g = nr_tanh(a[2 * h + u] + x[2 * h + u]);
-            float o = 0.5f * nr_tanh(a[3 * h + u] + x[3 * h + u]) + 0.5f;
+            float o = 0.5f * nr_tanh(a[3 * h + u] + 0.5f * x[3 * h + u]) + 0.5f;
             float c = f * cp[u] + i * g;
             a[u] = i;
             a[h + u] = f;
