@@ -8,7 +8,14 @@ from __future__ import annotations
 import math
 from functools import partial
 
+from nr_core.native import FLOAT, INT, LONG, PTR, Native, addr
+
 from ._multi import split
+
+# Adam's update of a float32 parameter in one compiled pass, the same operations in the same order
+# (native_updates.c), where the backend builds it
+_NATIVE = Native(__file__, "native_updates.c",
+                 {"nr_adam_update_f32": (LONG,) + (PTR,) * 5 + (INT, FLOAT, INT) + (FLOAT,) * 7})
 
 
 def _direction(xp, p, grad, maximize, weight_decay):
@@ -72,9 +79,26 @@ def adam_update(be, *flat, steps, lr, beta1, beta2, eps, weight_decay, maximize,
             p *= 1.0 - lr * weight_decay
         p -= update
 
+    native = _NATIVE.functions(be, *flat)
     for p, grad, m, s, mx, step in zip(*lists[:4], s_max, steps):
-        be.for_slabs(partial(one, step), p, grad, m, s, mx)
+        if native is None:
+            be.for_slabs(partial(one, step), p, grad, m, s, mx)
+            continue
+        bc2_sqrt = math.sqrt(1.0 - beta2 ** step)
+        consts = (int(maximize), weight_decay, int(weight_decay != 0 and not decoupled), beta1, 1.0 - beta1, beta2,
+                  1.0 - beta2, eps * bc2_sqrt, lr / (1.0 - beta1 ** step) * bc2_sqrt,
+                  1.0 - lr * weight_decay if decoupled and weight_decay != 0 else 1.0)
+        be.for_slabs(partial(_compiled, native[0], consts, partial(one, step)), p, grad, m, s, mx)
     return ()
+
+
+def _compiled(fn, consts, fallback, *arrays):
+    """``fn`` over one slab of contiguous arrays of one size; ``fallback`` (the NumPy form) where they are not."""
+    live = [a for a in arrays if a is not None]
+    if any(not a.flags.c_contiguous or a.size != live[0].size for a in live) or not live[0].flags.writeable:
+        fallback(*arrays)
+        return
+    fn(live[0].size, *(None if a is None else addr(a) for a in arrays), *consts)
 
 
 def rmsprop_update(be, *flat, lr, alpha, eps, weight_decay, momentum, maximize, centered):

@@ -21,8 +21,9 @@ import warnings
 
 from nr_core import settings
 
-# no -ffast-math: it would let the compiler drop NaN tests and reorder sums
-FLAGS = ("-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno")
+# no -ffast-math: it would let the compiler drop NaN tests and reorder sums; no contraction of a product and an
+# add into one fused operation, so a kernel doing NumPy's operations in NumPy's order gets NumPy's bits
+FLAGS = ("-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-ffp-contract=off")
 BUILD_TIMEOUT_S = 120
 
 _lock = threading.Lock()

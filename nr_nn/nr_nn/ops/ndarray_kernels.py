@@ -14,12 +14,13 @@ import math
 import numpy as np
 
 from . import ndarray_attention, ndarray_conv, ndarray_loss, ndarray_recurrent
-from ._native import INT, LONG, PTR, Native, addr
+from nr_core.native import INT, LONG, PTR, Native, addr
 from ._ndarray_grid import crop, out_size, pad, window_slices
 from ._ndarray_phases import Phases
 
 # the gradient of 2-d max pooling (float32, int8 offsets) as one compiled scatter (native_pooling.c)
-_POOL = Native("native_pooling.c", {"nr_max_pool2d_backward_f32": (LONG,) * 13 + (INT,) + (PTR,) * 3})
+_POOL = Native(__file__, "native_pooling.c",
+               {"nr_max_pool2d_backward_f32": (LONG,) * 13 + (INT,) + (PTR,) * 3})
 
 
 def _native_pool(be, x, kernel_size, index_dtype):

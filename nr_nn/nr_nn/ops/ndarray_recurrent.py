@@ -10,10 +10,10 @@ compiled loop (``native_recurrent.c``) where the backend builds it.
 """
 from __future__ import annotations
 
-from ._native import LONG, PTR, Native, addr as _addr
+from nr_core.native import LONG, PTR, Native, addr as _addr
 
-_NATIVE = Native("native_recurrent.c", {"nr_lstm_forward_step_f32": (LONG, LONG) + (PTR,) * 5,
-                                        "nr_lstm_backward_step_f32": (LONG, LONG) + (PTR,) * 6})
+_NATIVE = Native(__file__, "native_recurrent.c", {"nr_lstm_forward_step_f32": (LONG, LONG) + (PTR,) * 5,
+                                                  "nr_lstm_backward_step_f32": (LONG, LONG) + (PTR,) * 6})
 
 
 def _native_lstm(be, *arrays):

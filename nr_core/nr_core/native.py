@@ -1,5 +1,5 @@
-"""Compiled host code for the NumPy kernels, where the backend builds it (the CPU backend does: see
-``nr_backend_cpu.native``): a C file beside the kernels and the ctypes signatures of the functions they call."""
+"""Compiled host code for NumPy kernels, where the backend builds it (``NdarrayBackend.native``; the CPU backend
+does, see ``nr_backend_cpu.native``): a C file beside the kernels and the ctypes signatures of its functions."""
 from __future__ import annotations
 
 import ctypes
@@ -7,15 +7,16 @@ import os
 
 import numpy as np
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
 PTR, LONG, INT = ctypes.c_void_p, ctypes.c_long, ctypes.c_int
+FLOAT, DOUBLE = ctypes.c_float, ctypes.c_double
 
 
 class Native:
-    """The functions ``signatures`` (name -> argtypes) of the C file ``filename``."""
+    """The functions ``signatures`` (name -> argtypes) of the C file ``filename`` next to the module ``near``
+    (a ``__file__``)."""
 
-    def __init__(self, filename: str, signatures: dict) -> None:
-        self.path = os.path.join(_HERE, filename)
+    def __init__(self, near: str, filename: str, signatures: dict) -> None:
+        self.path = os.path.join(os.path.dirname(os.path.abspath(near)), filename)
         self.signatures = signatures
         self._held: dict = {}
 
