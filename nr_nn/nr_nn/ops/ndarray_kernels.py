@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from . import ndarray_attention, ndarray_conv, ndarray_loss, ndarray_recurrent
-from nr_core.native import INT, LONG, PTR, Native, addr
+from nr_core.native import FLOAT, INT, LONG, PTR, Native, addr
 from ._ndarray_grid import crop, out_size, pad, window_slices
 from ._ndarray_phases import Phases
 
@@ -327,8 +327,33 @@ def _channel_sum(be, t, axes):
     return be.k_sum(t, axis=axes)
 
 
+# batch normalisation's training forward and backward (float32, at least 2-d) as compiled per-channel passes
+_NORM = Native(__file__, "native_normalization.c",
+               {"nr_batch_norm_f32": (LONG,) * 3 + (PTR,) * 3 + (FLOAT,) + (PTR,) * 3,
+                "nr_batch_norm_backward_f32": (LONG,) * 3 + (PTR,) * 5 + (FLOAT,) + (PTR,) * 3})
+
+
+def _native_norm(be, x, *arrays):
+    if x.ndim < 2 or not x.size or any(a is not None and a.shape != (x.shape[1],) for a in arrays):
+        return None
+    return _NORM.functions(be, x, *arrays)
+
+
+def _opt_addr(a):
+    return None if a is None else addr(a)
+
+
 def batch_norm(be, x, weight, bias, eps):
     xp = be.xp
+    native = _native_norm(be, x, weight, bias)
+    if native is not None:
+        x = xp.ascontiguousarray(x)
+        weight, bias = (None if a is None else xp.ascontiguousarray(a) for a in (weight, bias))
+        n, c = x.shape[:2]
+        y, mean, var = xp.empty_like(x), xp.empty(c, dtype=x.dtype), xp.empty(c, dtype=x.dtype)
+        native[0](n, c, x.size // (n * c), addr(x), _opt_addr(weight), _opt_addr(bias), eps, addr(y), addr(mean),
+                  addr(var))
+        return y, mean, var
     axes, shape = _channels(x)
     m = x.size // x.shape[1] if x.size else 1
     mean = _channel_sum(be, x, axes) / m if x.size else x.mean(axis=axes)
@@ -346,6 +371,17 @@ def batch_norm(be, x, weight, bias, eps):
 
 def batch_norm_backward(be, x, weight, mean, var, gy, gmean, gvar, eps):
     xp = be.xp
+    native = None
+    if gy is not None and gmean is None and gvar is None and gy.shape == x.shape:
+        native = _native_norm(be, x, weight, mean, var) if gy.dtype == x.dtype else None
+    if native is not None:
+        x, gy, mean, var = (xp.ascontiguousarray(a) for a in (x, gy, mean, var))
+        weight = None if weight is None else xp.ascontiguousarray(weight)
+        n, c = x.shape[:2]
+        gx, gw, gb = xp.empty_like(x), xp.empty(c, dtype=x.dtype), xp.empty(c, dtype=x.dtype)
+        native[1](n, c, x.size // (n * c), addr(x), _opt_addr(weight), addr(mean), addr(var), addr(gy), eps, addr(gx),
+                  addr(gw), addr(gb))
+        return gx, gw, gb
     axes, shape = _channels(x)
     m = x.size // x.shape[1]
     rstd = 1.0 / xp.sqrt(var + eps)
