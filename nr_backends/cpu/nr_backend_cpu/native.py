@@ -6,18 +6,20 @@ compiler and CPU into ``settings.cache_dir()`` with the host's C compiler (``-ma
 it runs on), loads it with ctypes (which releases the GIL during each call) and returns it. The build writes a
 temporary name and renames it, so a crash or a second process building the same library at once never leaves a
 half-written file. None when kernels are off (``NR_NATIVE=0``), the source is not a file, no compiler runs or the
-build fails (warned once per source): the caller then takes its NumPy path, which stays the reference.
+build fails (logged once per source as a warning of the ``nr_backend_cpu`` logger, not a Python warning: a test
+suite that turns warnings into errors must not fail an op over a slower path): the caller then takes its NumPy
+path, which stays the reference.
 """
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import logging
 import os
 import platform
 import subprocess
 import tempfile
 import threading
-import warnings
 
 from nr_core import settings
 
@@ -26,6 +28,7 @@ from nr_core import settings
 FLAGS = ("-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-ffp-contract=off")
 BUILD_TIMEOUT_S = 120
 
+_log = logging.getLogger("nr_backend_cpu")
 _lock = threading.Lock()
 _built: dict = {}  # (path, compiler) -> CDLL or None
 
@@ -65,7 +68,8 @@ def _load(path: str, cc: str):
     digest = hashlib.sha256(b"\0".join([source, cc.encode(), " ".join(FLAGS).encode(), _cpu_tag().encode(),
                                         platform.machine().encode()])).hexdigest()[:24]
     name = f"{os.path.splitext(os.path.basename(path))[0]}-{digest}.so"
-    for folder in (settings.cache_dir(), os.path.join(tempfile.gettempdir(), f"neurarust-{os.getuid()}")):
+    user = getattr(os, "getuid", lambda: "user")()  # no uid on Windows
+    for folder in (settings.cache_dir(), os.path.join(tempfile.gettempdir(), f"neurarust-{user}")):
         target = os.path.join(folder, name)
         if not os.path.exists(target):
             try:
@@ -103,5 +107,4 @@ def _build(path: str, cc: str, folder: str, target: str) -> None:
 
 
 def _warn(path: str, why: str) -> None:
-    warnings.warn(f"nr-backend-cpu: compiled kernels of {os.path.basename(path)} unavailable, using NumPy: {why}",
-                  RuntimeWarning, stacklevel=3)
+    _log.warning("compiled kernels of %s unavailable, using NumPy: %s", os.path.basename(path), why)
