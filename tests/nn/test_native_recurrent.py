@@ -1,4 +1,4 @@
-"""The compiled LSTM step (CPU, float32): the same values as the NumPy loop and as PyTorch, the same gradients."""
+"""The compiled LSTM and GRU steps (CPU, float32): the NumPy loops' values and PyTorch's, the same gradients."""
 import shutil
 
 import numpy as np
@@ -47,6 +47,44 @@ def test_kernels_match_the_numpy_loop(monkeypatch, reverse, scale):
         bwd = _both(lambda: R.lstm_sequence_backward(BE, xw, h0, c0, w, None, y, gates, cells, grads[0], grads[1],
                                                      grads[2], None, grads[3], reverse), monkeypatch)
         _close(*bwd, f"backward with {[g is not None for g in grads]}")
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_gru_kernels_match_the_numpy_loop(monkeypatch, reverse, bias):
+    r = np.random.default_rng(5)
+    t, n, h = 6, 4, 10
+    xw = (r.standard_normal((t, n, 3 * h)) * 2).astype(np.float32)
+    h0 = r.standard_normal((n, h)).astype(np.float32)
+    w = (r.standard_normal((3 * h, h)) * 0.3).astype(np.float32)
+    b = r.standard_normal(3 * h).astype(np.float32) if bias else None
+    assert R._native_gru(BE, xw) is not None, "the compiled step did not build"
+    fwd = _both(lambda: R.gru_sequence(BE, xw, h0, w, b, reverse), monkeypatch)
+    _close(*fwd, "forward")
+    y, _, reserve = fwd[1]
+    gy, gh = r.standard_normal((t, n, h)).astype(np.float32), r.standard_normal((n, h)).astype(np.float32)
+    for grads in [(None, gh), (gy, None), (gy, gh)]:
+        bwd = _both(lambda: R.gru_sequence_backward(BE, xw, h0, w, b, y, reserve, grads[0], grads[1], None, reverse),
+                    monkeypatch)
+        _close(*bwd, f"backward with {[g is not None for g in grads]}")
+
+
+def test_gru_training_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(2)
+    x = r.standard_normal((3, 7, 5)).astype(np.float32)
+    ours, ref = nn.GRU(5, 8, batch_first=True, bidirectional=True), torch.nn.GRU(5, 8, batch_first=True,
+                                                                                  bidirectional=True)
+    for (_, p), (_, q) in zip(ours.named_parameters(), ref.named_parameters()):
+        p.data = nr.asarray(q.detach().numpy().copy())
+    xa, xt = nr.asarray(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (ya, ha), (yt, ht) = ours(xa), ref(xt)
+    ((ya * ya).sum() + ha.sum()).backward()
+    ((yt * yt).sum() + ht.sum()).backward()
+    np.testing.assert_allclose(ya.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    for (name, p), (_, q) in zip(ours.named_parameters(), ref.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
 
 
 def test_nan_and_inf_propagate_as_in_numpy(monkeypatch):

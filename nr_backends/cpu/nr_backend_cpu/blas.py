@@ -11,6 +11,7 @@ back to NumPy.
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 
 import numpy as np
@@ -21,6 +22,15 @@ _SYMBOLS = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
 
 _lock = threading.Lock()
 _funcs: dict | None = None
+
+
+def _fresh_lock() -> None:
+    global _lock  # a child forked while another thread was looking the library up would inherit it held
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_lock)
 
 
 def _load() -> dict:

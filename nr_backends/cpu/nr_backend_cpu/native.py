@@ -33,6 +33,16 @@ _lock = threading.Lock()
 _built: dict = {}  # (path, compiler) -> CDLL or None
 
 
+def _fresh_lock() -> None:
+    # a child forked while another thread was building (DataLoader workers) would inherit the lock held forever
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_fresh_lock)
+
+
 def library(path: str):
     """The loaded library of the C source at ``path``, or None (see the module docstring)."""
     if not settings.native_kernels():

@@ -1,4 +1,4 @@
-/* One LSTM time step's elementwise work in one pass (float32), for the CPU backend's compiled kernels.
+/* One LSTM or GRU time step's elementwise work in one pass (float32), for the CPU backend's compiled kernels.
  *
  * The NumPy kernel spends about ten ufunc calls per step on (N, 4H) and (N, H) arrays, each 1.5-4 us of mostly
  * fixed cost at a training batch; here the step is one loop the compiler vectorises. tanh is computed from a
@@ -89,6 +89,56 @@ void nr_lstm_backward_step_f32(long n, long h, const float *restrict gates, cons
             dr[2 * h + u] = dcu * i * (1.0f - g * g);
             dr[3 * h + u] = dh * tc * (o * (1.0f - o));
             dcr[u] = dcu * f;
+        }
+    }
+}
+
+/* GRU forward of step t: gh (N, 3H) holds h_{t-1} @ ws (the r and z rows of the weights halved), bs (3H) the
+ * recurrent bias scaled alike (zeros without one), xw (N, 3H) the step's input share (unscaled: r and z halved
+ * here); it writes reserve (N, 4H) = r, z, n, h_{t-1} @ w_hn + b_hn, and h_t. */
+void nr_gru_forward_step_f32(long n, long h, const float *restrict gh, const float *restrict bs,
+                             const float *restrict xw, const float *restrict h_prev, float *restrict reserve,
+                             float *restrict h_out) {
+    for (long r = 0; r < n; r++) {
+        const float *restrict g = gh + r * 3 * h, *restrict x = xw + r * 3 * h, *restrict hp = h_prev + r * h;
+        float *restrict res = reserve + r * 4 * h, *restrict ho = h_out + r * h;
+        for (long u = 0; u < h; u++) {
+            float gr = g[u] + bs[u], gz = g[h + u] + bs[h + u], gn = g[2 * h + u] + bs[2 * h + u];
+            float rg = 0.5f * nr_tanh(0.5f * x[u] + gr) + 0.5f;
+            float zg = 0.5f * nr_tanh(0.5f * x[h + u] + gz) + 0.5f;
+            float cand = nr_tanh(rg * gn + x[2 * h + u]);
+            res[u] = rg;
+            res[h + u] = zg;
+            res[2 * h + u] = cand;
+            res[3 * h + u] = gn;
+            ho[u] = (hp[u] - cand) * zg + cand;
+        }
+    }
+}
+
+/* GRU backward of step t. dh (N, H) is the later steps' product with the recurrent weights, to which ``direct``
+ * (N, H: the previous call's dh * z, zeros at first) adds; dh also carries the gradient of the step's own output,
+ * added by the caller. It writes d (N, 3H) = the pre-activations' gradients (r, z, n), e (N, 3H) = the same with
+ * n's replaced by hn's (what multiplies the recurrent weights), and leaves direct = dh * z for the next call. */
+void nr_gru_backward_step_f32(long n, long h, const float *restrict reserve, const float *restrict h_prev,
+                              const float *restrict dh, float *restrict direct, float *restrict d,
+                              float *restrict e) {
+    for (long r = 0; r < n; r++) {
+        const float *restrict res = reserve + r * 4 * h, *restrict hp = h_prev + r * h, *restrict dr = dh + r * h;
+        float *restrict dir = direct + r * h, *restrict dd = d + r * 3 * h, *restrict ee = e + r * 3 * h;
+        for (long u = 0; u < h; u++) {
+            float rg = res[u], zg = res[h + u], cand = res[2 * h + u], hn = res[3 * h + u];
+            float g = dr[u] + dir[u];
+            float dan = g * ((1.0f - zg) * (1.0f - cand * cand));
+            float daz = g * ((hp[u] - cand) * (zg * (1.0f - zg)));
+            float dar = dan * (hn * (rg * (1.0f - rg)));
+            dd[u] = dar;
+            dd[h + u] = daz;
+            dd[2 * h + u] = dan;
+            ee[u] = dar;
+            ee[h + u] = daz;
+            ee[2 * h + u] = dan * rg;
+            dir[u] = g * zg;
         }
     }
 }

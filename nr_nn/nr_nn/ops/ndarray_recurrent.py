@@ -5,20 +5,29 @@ passes on (N, G*H) arrays written straight into the outputs. Everything that doe
 is done for the whole sequence at once: the sigmoid gates' inputs are halved up front (``sigmoid(z) = 0.5 *
 tanh(z / 2) + 0.5``, exact at the tails, so one tanh activates all gates of a step), the backward's activation
 slopes and per-gate multipliers are computed over all steps before the loop, and the weight gradients are one GEMM
-over all steps after it. On the CPU an LSTM step's elementwise work (float32, unprojected) is one call of a
-compiled loop (``native_recurrent.c``) where the backend builds it.
+over all steps after it. On the CPU an LSTM (float32, unprojected) or GRU (float32) step's elementwise work is one
+call of a compiled loop (``native_recurrent.c``) where the backend builds it.
 """
 from __future__ import annotations
 
 from nr_core.native import LONG, PTR, Native, addr as _addr
 
 _NATIVE = Native(__file__, "native_recurrent.c", {"nr_lstm_forward_step_f32": (LONG, LONG) + (PTR,) * 5,
-                                                  "nr_lstm_backward_step_f32": (LONG, LONG) + (PTR,) * 6})
+                                                  "nr_lstm_backward_step_f32": (LONG, LONG) + (PTR,) * 6,
+                                                  "nr_gru_forward_step_f32": (LONG, LONG) + (PTR,) * 6,
+                                                  "nr_gru_backward_step_f32": (LONG, LONG) + (PTR,) * 6})
 
 
 def _native_lstm(be, *arrays):
     """The compiled (forward, backward) LSTM step functions for these float32 arrays, or None."""
-    return _NATIVE.functions(be, *arrays)
+    fns = _NATIVE.functions(be, *arrays)
+    return None if fns is None else fns[:2]
+
+
+def _native_gru(be, *arrays):
+    """The compiled (forward, backward) GRU step functions for these float32 arrays, or None."""
+    fns = _NATIVE.functions(be, *arrays)
+    return None if fns is None else fns[2:]
 
 
 def _steps(n, reverse):
@@ -241,6 +250,10 @@ def gru_sequence(be, xw, h0, w_hh, b_hh, reverse):
     reserve = xp.empty((steps,) + h0.shape[:1] + (4 * n,), dtype=dt)
     y = xp.empty((steps,) + h0.shape, dtype=dt)
     gh = xp.empty(h0.shape[:1] + (3 * n,), dtype=dt)
+    native = _native_gru(be, xw, h0, w_hh, b_hh)
+    if native is not None:  # the compiled step halves xw's r and z itself
+        _native_gru_forward(native[0], xp, xw, h0, ws, bs, gh, reserve, y, reverse)
+        return y, y[_last(steps, reverse)].copy(), reserve
     h = h0
     for t in _steps(steps, reverse):
         xp.matmul(h, ws, out=gh)
@@ -265,9 +278,62 @@ def gru_sequence(be, xw, h0, w_hh, b_hh, reverse):
     return y, y[_last(steps, reverse)].copy(), reserve
 
 
+def _native_gru_forward(step, xp, xw, h0, ws, bs, gh, reserve, y, reverse):
+    """The GRU forward's time loop with each step's elementwise work in one compiled call."""
+    nb, n = y.shape[1:]
+    xw, h_first = xp.ascontiguousarray(xw), xp.ascontiguousarray(h0)
+    bias = xp.zeros(3 * n, dtype=y.dtype) if bs is None else xp.ascontiguousarray(bs)
+    x_at, r_at, y_at, g_at, b_at = _addr(xw), _addr(reserve), _addr(y), _addr(gh), _addr(bias)
+    x_step, r_step, y_step = xw.strides[0], reserve.strides[0], y.strides[0]
+    h, h_prev = h0, _addr(h_first)
+    for t in _steps(len(y), reverse):
+        xp.matmul(h, ws, out=gh)
+        step(nb, n, g_at, b_at, x_at + t * x_step, h_prev, r_at + t * r_step, y_at + t * y_step)
+        h, h_prev = y[t], y_at + t * y_step
+
+
+def _native_gru_backward(step, xp, h0, w_hh, y, reserve, gy, gh, reverse):
+    """GRU BPTT with each step's elementwise work in one compiled call: (dxw, dh0, dgh)."""
+    steps, nb, n = y.shape
+    h_first, reserve = xp.ascontiguousarray(h0), xp.ascontiguousarray(reserve)
+    dxw = xp.empty((steps, nb, 3 * n), dtype=y.dtype)
+    dgh = xp.empty_like(dxw)
+    dh = xp.zeros((nb, n), dtype=y.dtype) if gh is None else xp.array(gh, dtype=y.dtype, order="C")
+    direct = xp.zeros((nb, n), dtype=y.dtype)
+    r_at, y_at, d_at, e_at = _addr(reserve), _addr(y), _addr(dxw), _addr(dgh)
+    r_step, y_step, d_step = reserve.strides[0], y.strides[0], dxw.strides[0]
+    dh_at, direct_at = _addr(dh), _addr(direct)
+    first = steps - 1 if reverse else 0
+    for t in _steps(steps, not reverse):
+        if gy is not None:
+            dh += gy[t]
+        h_prev = _addr(h_first) if t == first else y_at + (t + 1 if reverse else t - 1) * y_step
+        step(nb, n, r_at + t * r_step, h_prev, dh_at, direct_at, d_at + t * d_step, e_at + t * d_step)
+        xp.matmul(dgh[t], w_hh, out=dh)
+    dh += direct
+    return dxw, dh, dgh
+
+
+def _gru_shapes(y, reserve, h0, w_hh, gy, gh):
+    """Whether the GRU backward's arrays agree in shape (see ``_lstm_shapes``)."""
+    if y.ndim != 3:
+        return False
+    steps, nb, n = y.shape
+    return (reserve.shape == (steps, nb, 4 * n) and h0.shape == (nb, n) and w_hh.shape == (3 * n, n)
+            and (gy is None or gy.shape == y.shape) and (gh is None or gh.shape == (nb, n)))
+
+
 def gru_sequence_backward(be, xw, h0, w_hh, b_hh, y, reserve, gy, gh, greserve, reverse):
     xp = be.xp
     steps, n = y.shape[0], y.shape[-1]
+    native = None
+    if greserve is None and _gru_shapes(y, reserve, h0, w_hh, gy, gh):
+        native = _native_gru(be, y, reserve, h0, w_hh, gy, gh)
+    if native is not None:
+        y = xp.ascontiguousarray(y)
+        dxw, dh, dgh = _native_gru_backward(native[1], xp, h0, w_hh, y, reserve, gy, gh, reverse)
+        db_hh = xp.zeros((0,), dtype=y.dtype) if b_hh is None else dgh.sum(axis=(0, 1))
+        return dxw, dh, _weight_grad(xp, dgh, _previous(xp, y, h0, reverse)), db_hh
     r, z, cand, hn = (reserve[..., k * n:(k + 1) * n] for k in range(4))
     prev = _previous(xp, y, h0, reverse)
     s_r, s_z, s_n = r * (1 - r), z * (1 - z), 1 - cand * cand
