@@ -1,5 +1,5 @@
 """The CPU backend's compiled host kernels against the NumPy forms they replace (NR_NATIVE=0), on the reference
-workloads' shapes: an LSTM layer's forward and backward, an Adam step on the MLP's parameters, batch norm on a
+workloads' shapes: an LSTM and a GRU layer's forward and backward, an Adam step on the MLP's parameters, batch norm on a
 ResNet-18 layer1 map, max pooling's gradient, and the shifted unit-stride convolution against its columns form."""
 import os
 
@@ -24,6 +24,7 @@ class CpuNative:
             ndarray_conv._shifted = lambda *a: False
         rng = np.random.default_rng(0)
         self.lstm = nn.LSTM(32, 64, batch_first=True)
+        self.gru = nn.GRU(32, 64, batch_first=True)
         self.seq = nr.asarray(rng.standard_normal((32, 50, 32), dtype="float32"))
         mlp = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
         for p in mlp.parameters():
@@ -44,6 +45,10 @@ class CpuNative:
 
     def time_lstm_forward_backward(self, form):
         _, (h, _) = self.lstm(self.seq)
+        h.sum().backward()
+
+    def time_gru_forward_backward(self, form):
+        _, h = self.gru(self.seq)
         h.sum().backward()
 
     def time_adam_step_mlp(self, form):
