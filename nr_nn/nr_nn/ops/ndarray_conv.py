@@ -160,9 +160,9 @@ def _offsets(ksize, dilation, wp):
 def _conv_shifted(be, x, w, padding, dilation):
     """y = sum over kernel offsets of W[:, :, i, j] (F, C) @ the input's window at that offset (C, N * Hp * Wp):
     BLAS accumulates each product into one (F, N * Hp * Wp) buffer, computed on every padded position (Wp / W
-    and Hp / H more work) and cropped after; the columns' copy of nine times the input never happens. (The weight
-    gradient keeps the columns: as nine GEMMs of a small (F, C) result over a long inner dimension it took
-    1.1-1.8x their time.)"""
+    and Hp / H more work) and cropped after; the columns' copy of nine times the input never happens. None where
+    the backend's GEMM refuses the operands. (The weight gradient keeps the columns: as nine GEMMs of a small
+    (F, C) result over a long inner dimension it took 1.1-1.8x their time.)"""
     xp = be.xp
     f, _, kh, kw = w.shape
     reach = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
@@ -170,7 +170,8 @@ def _conv_shifted(be, x, w, padding, dilation):
     wk = xp.ascontiguousarray(xp.transpose(w, (2, 3, 0, 1)))  # (kh, kw, F, C): one contiguous matrix per offset
     out = scratch(xp, "gemm", (f, m), x.dtype)
     for i, j, off in _offsets((kh, kw), dilation, wp):
-        be.gemm(wk[i, j], flat[:, off:off + m], out, 0.0 if off == 0 else 1.0)
+        if not be.gemm(wk[i, j], flat[:, off:off + m], out, 0.0 if off == 0 else 1.0):
+            return None  # operands BLAS cannot take as they are (mixed dtypes): the columns form instead
     y = out.reshape(f, x.shape[0], hp, wp)[:, :, :hp - reach[0], :wp - reach[1]]
     return xp.ascontiguousarray(xp.transpose(y, (1, 0, 2, 3)))
 
@@ -181,7 +182,9 @@ def conv(be, x, w, stride, padding, dilation, groups):
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
     out_sp = out_size(padded, ksize, stride, dilation)
     if x.shape[0] and _shifted(be, x, stride, groups, out_sp):
-        return _conv_shifted(be, x, w, padding, dilation)
+        y = _conv_shifted(be, x, w, padding, dilation)
+        if y is not None:
+            return y
     lay = _layout(out_sp)
     n, f, g = x.shape[0], w.shape[0], groups
     cols = _columns(xp, lay, _source(xp, lay, x, padding), n, ksize, stride, dilation, out_sp)

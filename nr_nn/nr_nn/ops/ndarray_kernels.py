@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from nr_core.native import FLOAT, INT, LONG, PTR, Native, addr
 
 from . import ndarray_attention, ndarray_conv, ndarray_loss, ndarray_recurrent
-from nr_core.native import FLOAT, INT, LONG, PTR, Native, addr
 from ._ndarray_grid import crop, out_size, pad, window_slices
 from ._ndarray_phases import Phases
 
@@ -116,7 +116,9 @@ def max_pool_backward(be, arg, gy, input_shape, kernel_size, stride, padding, di
         return out
     full = tuple(n + lo + hi for n, (lo, hi) in zip(spatial, padding))
     disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel_size))
-    native = _native_pool(be, gy, kernel_size, arg.dtype) if gy.size and arg.shape == gy.shape else None
+    native = None
+    if gy.size and type(arg) is np.ndarray and arg.shape == gy.shape:
+        native = _native_pool(be, gy, kernel_size, arg.dtype)
     if native is not None and len(input_shape) == 4 and tuple(input_shape[:2]) == gy.shape[:2]:
         gy, arg = xp.ascontiguousarray(gy), xp.ascontiguousarray(arg)
         gx = xp.zeros(tuple(input_shape), dtype=gy.dtype)
@@ -372,8 +374,9 @@ def batch_norm(be, x, weight, bias, eps):
 def batch_norm_backward(be, x, weight, mean, var, gy, gmean, gvar, eps):
     xp = be.xp
     native = None
-    if gy is not None and gmean is None and gvar is None and gy.shape == x.shape:
-        native = _native_norm(be, x, weight, mean, var) if gy.dtype == x.dtype else None
+    if (gy is not None and gmean is None and gvar is None and type(gy) is np.ndarray and gy.shape == x.shape
+            and gy.dtype == x.dtype):
+        native = _native_norm(be, x, weight, mean, var)
     if native is not None:
         x, gy, mean, var = (xp.ascontiguousarray(a) for a in (x, gy, mean, var))
         weight = None if weight is None else xp.ascontiguousarray(weight)
