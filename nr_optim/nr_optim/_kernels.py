@@ -12,10 +12,11 @@ from nr_core.native import FLOAT, INT, LONG, PTR, Native, addr
 
 from ._multi import split
 
-# Adam's update of a float32 parameter in one compiled pass, the same operations in the same order
+# Adam's and SGD's update of a float32 parameter in one compiled pass, the same operations in the same order
 # (native_updates.c), where the backend builds it
 _NATIVE = Native(__file__, "native_updates.c",
-                 {"nr_adam_update_f32": (LONG,) + (PTR,) * 5 + (INT, FLOAT, INT) + (FLOAT,) * 7})
+                 {"nr_adam_update_f32": (LONG,) + (PTR,) * 5 + (INT, FLOAT, INT) + (FLOAT,) * 7,
+                  "nr_sgd_update_f32": (LONG,) + (PTR,) * 3 + (INT, FLOAT, INT, FLOAT, INT, INT, FLOAT, INT, FLOAT)})
 
 
 def _direction(xp, p, grad, maximize, weight_decay):
@@ -49,8 +50,14 @@ def sgd_update(be, *flat, fresh, lr, momentum, dampening, weight_decay, nesterov
                 g = buf
         p -= xp.multiply(g, lr)
 
+    native = _NATIVE.functions(be, *flat)
     for p, grad, buf, new in zip(lists[0], lists[1], bufs, fresh):
-        be.for_slabs(partial(one, new), p, grad, buf)
+        if native is None:
+            be.for_slabs(partial(one, new), p, grad, buf)
+            continue
+        consts = (int(maximize), weight_decay, int(weight_decay != 0), momentum, int(bool(new)),
+                  int(dampening != 0), 1.0 - dampening, int(bool(nesterov)), lr)
+        be.for_slabs(partial(_compiled, native[1], consts, partial(one, new)), p, grad, buf)
     return ()
 
 

@@ -1,7 +1,7 @@
-/* Adam/AdamW's update of one parameter (float32) in one pass, for the CPU backend's compiled kernels.
+/* Adam/AdamW's and SGD's update of one parameter (float32) in one pass, for the CPU backend's compiled kernels.
  *
- * The NumPy kernel (_kernels.adam_update) makes about twelve passes over the parameter and its states; this loop
- * makes one. It performs the same float32 operations in the same order, each rounded once (the library is built
+ * The NumPy kernels (_kernels.adam_update, sgd_update) make up to twelve passes over the parameter and its states;
+ * these loops make one. It performs the same float32 operations in the same order, each rounded once (the library is built
  * with -ffp-contract=off, so no product is fused into an add), so the results are the NumPy kernel's bits. The
  * constants arrive as the float32 values NumPy would convert the Python floats to.
  */
@@ -40,5 +40,30 @@ void nr_adam_update_f32(long n, float *restrict p, const float *restrict grad, f
         if (decay_factor != 1.0f)
             pk = pk * decay_factor;
         p[k] = pk - update;
+    }
+}
+
+/* SGD's update of one parameter (float32), the NumPy kernel's operations in its order: the direction (negated when
+ * maximizing, plus p * weight_decay), the momentum buffer (``buf`` NULL without momentum; ``fresh``: its first
+ * step, which sets it to the direction), Nesterov's look-ahead, then p - g * lr. */
+void nr_sgd_update_f32(long n, float *restrict p, const float *restrict grad, float *restrict buf, int maximize,
+                       float weight_decay, int decay, float momentum, int fresh, int damped, float one_minus_dampening,
+                       int nesterov, float lr) {
+    for (long k = 0; k < n; k++) {
+        float g = maximize ? -grad[k] : grad[k];
+        if (decay)
+            g = p[k] * weight_decay + g;
+        if (buf) {
+            float b;
+            if (fresh) {
+                b = g;
+            } else {
+                b = buf[k] * momentum;
+                b = b + (damped ? g * one_minus_dampening : g);
+            }
+            buf[k] = b;
+            g = nesterov ? b * momentum + g : b;
+        }
+        p[k] = p[k] - g * lr;
     }
 }

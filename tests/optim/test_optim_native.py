@@ -1,4 +1,4 @@
-"""The compiled Adam update (CPU, float32) gives the NumPy kernel's bits, on parameters the CPU backend splits
+"""The compiled Adam and SGD updates (CPU, float32) give the NumPy kernel's bits, on parameters the CPU backend splits
 into slabs over its threads as on small ones, and on non-contiguous states that must take the NumPy form."""
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ def _train(name, kwargs, shapes, steps=4):
     ("Adam", dict(lr=1e-2, amsgrad=True, weight_decay=0.1, maximize=True)),
     ("AdamW", dict(lr=1e-3, weight_decay=0.3, eps=1e-6)),
     ("AdamW", dict(lr=1e-3, weight_decay=0.01, amsgrad=True)),
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.8, dampening=0.3, maximize=True)),
 ])
 def test_compiled_update_is_bit_identical(monkeypatch, name, kwargs):
     assert _kernels._NATIVE.functions(CpuBackend(), np.zeros(1, np.float32)) is not None, "did not build"
