@@ -1,5 +1,5 @@
 """The CPU backend's compiled host kernels against the NumPy forms they replace (NR_NATIVE=0), on the reference
-workloads' shapes: an LSTM and a GRU layer's forward and backward, an Adam step on the MLP's parameters, batch norm on a
+workloads' shapes: an LSTM and a GRU layer's forward and backward, an Adam and an SGD step on the MLP's parameters, batch norm on a
 ResNet-18 layer1 map, max pooling's gradient, and the shifted unit-stride convolution against its columns form."""
 import os
 
@@ -30,6 +30,7 @@ class CpuNative:
         for p in mlp.parameters():
             p.grad = nr.asarray(rng.standard_normal(p.shape, dtype="float32"))
         self.adam = optim.Adam(mlp.parameters(), lr=1e-3)
+        self.sgd = optim.SGD(mlp.parameters(), lr=1e-3, momentum=0.9)
         self.bn = nn.BatchNorm2d(64)
         self.act = nr.asarray(rng.standard_normal((32, 64, 16, 16), dtype="float32"), requires_grad=True)
         self.pool_in = nr.asarray(rng.standard_normal((32, 64, 32, 32), dtype="float32"), requires_grad=True)
@@ -53,6 +54,9 @@ class CpuNative:
 
     def time_adam_step_mlp(self, form):
         self.adam.step()
+
+    def time_sgd_momentum_step_mlp(self, form):
+        self.sgd.step()
 
     def time_batch_norm_forward_backward(self, form):
         self.bn(self.act).sum().backward()
