@@ -2,6 +2,8 @@
 buffers, in place and with ``out=`` where ``_updates`` writes a fresh array, so the results are the same bits as the
 per-tensor form's (NumPy rounds each operation once either way; Python floats enter as the arrays' dtype). Each
 parameter's update is elementwise, so the backend may run it slab by slab on several threads (``for_slabs``).
+Where the backend builds host code (the CPU's), Adam's and SGD's float32 updates run as one compiled pass per slab
+that does the same operations in the same order (``native_updates.c``): the same bits again.
 """
 from __future__ import annotations
 
