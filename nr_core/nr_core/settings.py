@@ -77,3 +77,12 @@ def cache_dir() -> str:
         return value
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "neurarust")
+
+
+def malloc_tuning() -> bool:
+    """``NR_MALLOC_TUNE=0``: the CPU backend leaves glibc's malloc thresholds as they are (default: it keeps large
+    freed buffers for reuse, see ``nr_backend_cpu.allocator``; also left alone where ``MALLOC_MMAP_THRESHOLD_`` or
+    ``MALLOC_TRIM_THRESHOLD_`` is set, the user's own tuning)."""
+    if os.environ.get("NR_MALLOC_TUNE", "").strip() == "0":
+        return False
+    return not any(k in os.environ for k in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"))

@@ -6,7 +6,7 @@ import numpy as np
 from nr_core.devices import Device
 from nr_core.ndarray_backend import NdarrayBackend
 
-from . import blas, native, parallel, select
+from . import allocator, blas, native, parallel, select
 
 # arithmetic split over threads when large (parallel.py); the rest stay single-threaded NumPy calls
 PARALLEL_BINARY = ("add", "subtract", "multiply", "divide")
@@ -37,6 +37,7 @@ class CpuBackend(NdarrayBackend):
 
     def __init__(self) -> None:
         super().__init__()
+        allocator.tune()
         self.large_kernels = {name: (parallel.MIN_SIZE, parallel.binary(self.kernels[name]))
                               for name in PARALLEL_BINARY}
 
